@@ -1,0 +1,50 @@
+// Row keys of the record store in RocksDB. Internal to storage/.
+//
+//   m/meta                          StoreMeta
+//   m/incarnations                  IncarnationHistory
+//   r/<collection>/<village>/<id>   StoredRecord   (a collection + region
+//                                                   prefix is one range)
+//   l/<seq:8 bytes big-endian>      "<collection>/<village>/<id>" (change log)
+//   w/<replica:8 bytes big-endian>  last acknowledged source seq (8 bytes BE)
+//   c/<collection>/<village>/<id>/<field>   v1::Conflict
+// '/' never occurs in a collection name, village code or record id.
+#ifndef VILLAGESYNC_STORAGE_INTERNAL_KEYS_H_
+#define VILLAGESYNC_STORAGE_INTERNAL_KEYS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "proto/records.pb.h"
+
+namespace villagesync {
+namespace keys {
+
+inline constexpr absl::string_view kMeta = "m/meta";
+inline constexpr absl::string_view kIncarnations = "m/incarnations";
+inline constexpr absl::string_view kRecordPrefix = "r/";
+inline constexpr absl::string_view kLogPrefix = "l/";
+inline constexpr absl::string_view kWatermarkPrefix = "w/";
+inline constexpr absl::string_view kConflictPrefix = "c/";
+
+// "<collection>/<village>/<id>": the record's identity inside other keys.
+std::string RecordPath(const v1::RecordKey& key);
+// Parses RecordPath's output; false if malformed.
+bool ParseRecordPath(absl::string_view path, v1::RecordKey* key);
+
+std::string RecordRow(const v1::RecordKey& key);
+// The range of records of `collection` whose village starts with `prefix`.
+std::string RecordRangePrefix(absl::string_view collection,
+                              absl::string_view village_prefix);
+std::string LogRow(uint64_t seq);
+uint64_t LogSeq(absl::string_view log_row);
+std::string WatermarkRow(uint64_t replica);
+std::string ConflictRow(const v1::RecordKey& key, absl::string_view field);
+
+std::string EncodeBigEndian(uint64_t value);
+uint64_t DecodeBigEndian(absl::string_view bytes);
+
+}  // namespace keys
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_STORAGE_INTERNAL_KEYS_H_

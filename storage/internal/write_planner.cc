@@ -1,0 +1,323 @@
+#include "storage/internal/write_planner.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "proto/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/field_merge.h"
+#include "storage/internal/keys.h"
+#include "storage/internal/rocks_status.h"
+#include "storage/local_change.h"
+#include "storage/validation.h"
+
+namespace villagesync {
+namespace {
+
+// True if the record may hold a conflict (several values in some register):
+// the common case, a record with one value per field, skips deriving them.
+bool MayConflict(const storage::StoredRecord& stored) {
+  if (stored.deletion().state().siblings_size() > 0) return true;
+  for (const storage::StoredField& f : stored.fields()) {
+    if (f.state().siblings_size() > 1) return true;
+  }
+  return false;
+}
+
+std::vector<v1::Conflict> ConflictsOf(const Record& record,
+                                      const SchemaRegistry& schemas) {
+  if (!MayConflict(record.stored)) return {};
+  return DeriveConflicts(record,
+                         *schemas.FindCollection(record.key.collection()));
+}
+
+// A register with nothing in it: joining it changes nothing.
+bool IsEmpty(const v1::FieldState& state) {
+  return state.siblings_size() == 0 && state.context_size() == 0;
+}
+
+// The stored field named `name`, inserted in name order if missing.
+storage::StoredField* FieldSlot(storage::StoredRecord* stored,
+                                const std::string& name) {
+  auto* fields = stored->mutable_fields();
+  auto it =
+      std::lower_bound(fields->begin(), fields->end(), name,
+                       [](const storage::StoredField& f, const std::string& n) {
+                         return f.state().name() < n;
+                       });
+  if (it != fields->end() && it->state().name() == name) return &*it;
+  int index = static_cast<int>(it - fields->begin());
+  fields->Add()->mutable_state()->set_name(name);
+  for (int i = fields->size() - 1; i > index; --i)
+    fields->SwapElements(i, i - 1);
+  return fields->Mutable(index);
+}
+
+bool OpensConflict(const v1::Change& change,
+                   const std::vector<v1::Conflict>& conflicts) {
+  for (const v1::Conflict& c : conflicts) {
+    if (c.status() != v1::CONFLICT_STATUS_OPEN) continue;
+    if (c.field().empty()) return true;
+    for (const v1::FieldState& f : change.fields()) {
+      if (f.name() == c.field()) return true;
+    }
+  }
+  return false;
+}
+
+v1::ApplyResult Rejected(const absl::Status& status) {
+  v1::ApplyResult result;
+  result.set_outcome(v1::APPLY_OUTCOME_REJECTED);
+  result.set_reason(std::string(status.message()));
+  result.set_code(static_cast<int>(status.code()));
+  return result;
+}
+
+bool SameConflict(const v1::Conflict& a, const v1::Conflict& b) {
+  if (a.status() != b.status() || a.siblings_size() != b.siblings_size()) {
+    return false;
+  }
+  for (int i = 0; i < a.siblings_size(); ++i) {
+    if (a.siblings(i).dot().SerializeAsString() !=
+        b.siblings(i).dot().SerializeAsString()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const v1::Conflict* FindConflict(const std::vector<v1::Conflict>& conflicts,
+                                 const std::string& field) {
+  for (const v1::Conflict& c : conflicts) {
+    if (c.field() == field) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+WritePlanner::WritePlanner(rocksdb::DB* db, const SchemaRegistry& schemas,
+                           storage::StoreMeta* meta, HybridClock* clock)
+    : db_(db), schemas_(schemas), meta_(meta), clock_(clock) {}
+
+WritePlanner::Slot* WritePlanner::Adopt(const std::string& row,
+                                        const v1::RecordKey& key,
+                                        const std::string* stored) {
+  Slot& slot = slots_[row];
+  slot.record.key = key;
+  if (stored != nullptr && slot.record.stored.ParseFromString(*stored)) {
+    slot.exists = true;
+    slot.logged_seq = slot.record.stored.seq();
+    slot.old_conflicts = ConflictsOf(slot.record, schemas_);
+  }
+  return &slot;
+}
+
+absl::StatusOr<WritePlanner::Slot*> WritePlanner::Load(
+    const v1::RecordKey& key) {
+  std::string row = keys::RecordRow(key);
+  auto it = slots_.find(row);
+  if (it != slots_.end()) return &it->second;
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &value);
+  if (!s.ok() && !s.IsNotFound()) return FromRocksStatus(s, "read " + row);
+  return Adopt(row, key, s.ok() ? &value : nullptr);
+}
+
+absl::Status WritePlanner::Prefetch(absl::Span<const v1::Change> changes) {
+  std::vector<std::string> rows;
+  std::vector<const v1::RecordKey*> row_keys;
+  for (const v1::Change& c : changes) {
+    std::string row = keys::RecordRow(c.key());
+    if (slots_.contains(row)) continue;
+    rows.push_back(std::move(row));
+    row_keys.push_back(&c.key());
+  }
+  std::vector<rocksdb::Slice> slices(rows.begin(), rows.end());
+  std::vector<rocksdb::PinnableSlice> values(rows.size());
+  std::vector<rocksdb::Status> statuses(rows.size());
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
+                slices.size(), slices.data(), values.data(), statuses.data());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (slots_.contains(rows[i])) continue;  // a repeated key in this batch
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
+      return FromRocksStatus(statuses[i], "read " + rows[i]);
+    }
+    std::string stored = statuses[i].ok() ? values[i].ToString() : "";
+    Adopt(rows[i], *row_keys[i], statuses[i].ok() ? &stored : nullptr);
+  }
+  return absl::OkStatus();
+}
+
+bool WritePlanner::Join(Slot* slot, const v1::Change& change) {
+  storage::StoredRecord& stored = slot->record.stored;
+  // Element addresses of a RepeatedPtrField survive inserts, so the pointers
+  // collected here stay valid while more fields are added.
+  std::vector<storage::StoredField*> touched;
+  for (const v1::FieldState& incoming : change.fields()) {
+    if (IsEmpty(incoming)) continue;
+    storage::StoredField* field = FieldSlot(&stored, incoming.name());
+    if (JoinFieldState(field->mutable_state(), incoming))
+      touched.push_back(field);
+  }
+  if (!IsEmpty(change.deletion())) {
+    storage::StoredField* deletion = stored.mutable_deletion();
+    if (JoinFieldState(deletion->mutable_state(), change.deletion())) {
+      touched.push_back(deletion);
+    }
+  }
+  if (touched.empty()) return false;
+  uint64_t seq = meta_->last_seq() + 1;
+  meta_->set_last_seq(seq);
+  for (storage::StoredField* field : touched) field->set_seq(seq);
+  if (!slot->exists) stored.set_created_seq(seq);
+  slot->exists = true;
+  stored.set_seq(seq);
+  std::string row = keys::RecordRow(slot->record.key);
+  if (std::find(dirty_.begin(), dirty_.end(), row) == dirty_.end()) {
+    dirty_.push_back(std::move(row));
+  }
+  return true;
+}
+
+v1::ApplyResult WritePlanner::ApplyOne(const v1::Change& change) {
+  absl::Status valid = ValidateChange(schemas_, change);
+  if (!valid.ok()) return Rejected(valid);
+  absl::StatusOr<Slot*> slot = Load(change.key());
+  if (!slot.ok()) return Rejected(slot.status());
+  for (const v1::FieldState& f : change.fields()) {
+    for (const v1::Sibling& s : f.siblings()) clock_->Observe(s.hlc());
+  }
+  v1::ApplyResult result;
+  if (!Join(*slot, change)) {
+    result.set_outcome(v1::APPLY_OUTCOME_DUPLICATE);
+    return result;
+  }
+  bool conflict = OpensConflict(change, ConflictsOf((*slot)->record, schemas_));
+  result.set_outcome(conflict ? v1::APPLY_OUTCOME_CONFLICT
+                              : v1::APPLY_OUTCOME_APPLIED);
+  return result;
+}
+
+void WritePlanner::PlanApply(WriteJob* job) {
+  job->status = Prefetch(job->changes);
+  if (!job->status.ok()) return;
+  job->results.reserve(job->changes.size());
+  uint64_t high = 0;
+  for (const v1::Change& change : job->changes) {
+    job->results.push_back(ApplyOne(change));
+    high = std::max(high, change.seq());
+  }
+  if (job->source_replica != 0 && high > 0) {
+    uint64_t& mark = watermarks_[job->source_replica];
+    mark = std::max(mark, high);
+  }
+}
+
+v1::Dot WritePlanner::NextDot() {
+  meta_->set_last_counter(meta_->last_counter() + 1);
+  v1::Dot dot;
+  dot.set_replica(meta_->replica_id());
+  dot.set_counter(meta_->last_counter());
+  return dot;
+}
+
+absl::Status WritePlanner::PlanPut(const LocalEdit& edit, v1::Change* out) {
+  VS_RETURN_IF_ERROR(ValidateKey(schemas_, edit.key));
+  VS_ASSIGN_OR_RETURN(Slot * slot, Load(edit.key));
+  const Record* current = slot->exists ? &slot->record : nullptr;
+  VS_RETURN_IF_ERROR(CheckPut(schemas_, current, edit));
+  WriteStamp stamp{NextDot(), clock_->Tick(), edit.author};
+  *out = MakePut(current, edit, stamp);
+  Join(slot, *out);
+  out->set_seq(slot->record.stored.seq());
+  return absl::OkStatus();
+}
+
+absl::Status WritePlanner::PlanDelete(const v1::RecordKey& key,
+                                      absl::string_view author,
+                                      v1::Change* out) {
+  VS_RETURN_IF_ERROR(ValidateKey(schemas_, key));
+  VS_ASSIGN_OR_RETURN(Slot * slot, Load(key));
+  const Record* current = slot->exists ? &slot->record : nullptr;
+  VS_RETURN_IF_ERROR(CheckDelete(schemas_, current, key));
+  WriteStamp stamp{NextDot(), clock_->Tick(), std::string(author)};
+  *out = MakeDelete(slot->record, stamp);
+  Join(slot, *out);
+  out->set_seq(slot->record.stored.seq());
+  return absl::OkStatus();
+}
+
+void WritePlanner::Plan(WriteJob* job) {
+  switch (job->kind) {
+    case WriteJob::Kind::kApply:
+      PlanApply(job);
+      return;
+    case WriteJob::Kind::kPut:
+      job->status = PlanPut(*job->edit, &job->change);
+      return;
+    case WriteJob::Kind::kDelete:
+      job->status = PlanDelete(*job->key, job->author, &job->change);
+      return;
+  }
+}
+
+absl::Status WritePlanner::WriteConflicts(const Slot& slot,
+                                          rocksdb::WriteBatch* batch) {
+  std::vector<v1::Conflict> now = ConflictsOf(slot.record, schemas_);
+  uint64_t seq = slot.record.stored.seq();
+  for (v1::Conflict& c : now) {
+    const v1::Conflict* before = FindConflict(slot.old_conflicts, c.field());
+    if (before != nullptr && SameConflict(*before, c)) continue;
+    std::string row = keys::ConflictRow(c.key(), c.field());
+    std::string old_row;
+    v1::Conflict stored;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &old_row);
+    if (!s.ok() && !s.IsNotFound()) return FromRocksStatus(s, "read " + row);
+    bool reopen = !s.ok() || !stored.ParseFromString(old_row) ||
+                  stored.status() == v1::CONFLICT_STATUS_RESOLVED;
+    c.set_opened_seq(reopen ? seq : stored.opened_seq());
+    c.set_updated_seq(seq);
+    batch->Put(row, c.SerializeAsString());
+  }
+  for (const v1::Conflict& gone : slot.old_conflicts) {
+    if (FindConflict(now, gone.field()) != nullptr) continue;
+    std::string row = keys::ConflictRow(gone.key(), gone.field());
+    std::string old_row;
+    v1::Conflict stored;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &old_row);
+    if (!s.ok() && !s.IsNotFound()) return FromRocksStatus(s, "read " + row);
+    if (s.ok()) stored.ParseFromString(old_row);
+    if (!s.ok()) stored = gone;
+    stored.set_status(v1::CONFLICT_STATUS_RESOLVED);
+    stored.set_updated_seq(seq);
+    batch->Put(row, stored.SerializeAsString());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
+  for (const std::string& row : dirty_) {
+    const Slot& slot = slots_.at(row);
+    if (slot.logged_seq != 0) batch->Delete(keys::LogRow(slot.logged_seq));
+    batch->Put(keys::LogRow(slot.record.stored.seq()),
+               keys::RecordPath(slot.record.key));
+    batch->Put(row, slot.record.stored.SerializeAsString());
+    VS_RETURN_IF_ERROR(WriteConflicts(slot, batch));
+  }
+  for (const auto& [replica, seq] : watermarks_) {
+    std::string row = keys::WatermarkRow(replica);
+    std::string old;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &old);
+    if (!s.ok() && !s.IsNotFound()) return FromRocksStatus(s, "read " + row);
+    if (s.ok() && keys::DecodeBigEndian(old) >= seq) continue;
+    batch->Put(row, keys::EncodeBigEndian(seq));
+  }
+  meta_->set_last_hlc(clock_->last());
+  batch->Put(rocksdb::Slice(keys::kMeta.data(), keys::kMeta.size()),
+             meta_->SerializeAsString());
+  return absl::OkStatus();
+}
+
+}  // namespace villagesync

@@ -1,0 +1,99 @@
+// WritePlanner turns the jobs of one commit group (local edits, deletes and
+// remote applies) into a single RocksDB WriteBatch: merged records, change-log
+// moves, conflict rows, watermarks and the store's counters. Records touched
+// twice in a group are merged in memory, so the batch holds the final state.
+// Internal to storage/.
+#ifndef VILLAGESYNC_STORAGE_INTERNAL_WRITE_PLANNER_H_
+#define VILLAGESYNC_STORAGE_INTERNAL_WRITE_PLANNER_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/container/node_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "storage/hybrid_clock.h"
+#include "storage/internal/group_commit.h"
+#include "storage/record_store.h"
+
+namespace rocksdb {
+class DB;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace villagesync {
+
+// One caller's write, queued for group commit.
+struct WriteJob : GroupCommitQueue::Job {
+  enum class Kind { kApply, kPut, kDelete };
+  Kind kind = Kind::kApply;
+  // kApply: the changes, their source and (out) one result each.
+  absl::Span<const v1::Change> changes;
+  uint64_t source_replica = 0;
+  std::vector<v1::ApplyResult> results;
+  // kPut: the edit. kDelete: the key and author.
+  const LocalEdit* edit = nullptr;
+  const v1::RecordKey* key = nullptr;
+  std::string author;
+  // Out: the change a local write made.
+  v1::Change change;
+  // Out: the job's outcome (set by the planner, then by the commit).
+  absl::Status status;
+};
+
+// Not thread-safe: used by the commit leader for one group.
+class WritePlanner {
+ public:
+  // `db`, `schemas`, `meta` and `clock` must outlive the planner; `meta` and
+  // `clock` advance as sequences, dots and times are issued.
+  WritePlanner(rocksdb::DB* db, const SchemaRegistry& schemas,
+               storage::StoreMeta* meta, HybridClock* clock);
+
+  // Plans `job`, setting its results or status. A job that fails leaves no
+  // trace in the plan.
+  void Plan(WriteJob* job);
+
+  // True if the plan writes nothing (every job failed or was a duplicate).
+  bool empty() const { return dirty_.empty() && watermarks_.empty(); }
+
+  // Writes the plan into `batch`. Errors come from reading existing rows.
+  absl::Status Build(rocksdb::WriteBatch* batch);
+
+ private:
+  // A record as the group sees it.
+  struct Slot {
+    Record record;
+    bool exists = false;      // stored before this group, or created in it
+    uint64_t logged_seq = 0;  // its change-log row before this group
+    std::vector<v1::Conflict> old_conflicts;  // before this group
+  };
+
+  absl::StatusOr<Slot*> Load(const v1::RecordKey& key);
+  absl::Status Prefetch(absl::Span<const v1::Change> changes);
+  Slot* Adopt(const std::string& row, const v1::RecordKey& key,
+              const std::string* stored);
+  void PlanApply(WriteJob* job);
+  v1::ApplyResult ApplyOne(const v1::Change& change);
+  absl::Status PlanPut(const LocalEdit& edit, v1::Change* out);
+  absl::Status PlanDelete(const v1::RecordKey& key, absl::string_view author,
+                          v1::Change* out);
+  // Joins `change` into the slot; returns true if anything changed.
+  bool Join(Slot* slot, const v1::Change& change);
+  v1::Sibling NewSibling(v1::Value value, const v1::Dot& dot, uint64_t hlc,
+                         absl::string_view author);
+  v1::Dot NextDot();
+  absl::Status WriteConflicts(const Slot& slot, rocksdb::WriteBatch* batch);
+
+  rocksdb::DB* db_;
+  const SchemaRegistry& schemas_;
+  storage::StoreMeta* meta_;
+  HybridClock* clock_;
+  absl::node_hash_map<std::string, Slot> slots_;  // by record row key
+  std::vector<std::string> dirty_;                // rows changed, in order
+  std::map<uint64_t, uint64_t> watermarks_;       // source replica -> seq
+};
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_STORAGE_INTERNAL_WRITE_PLANNER_H_

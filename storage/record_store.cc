@@ -1,0 +1,393 @@
+#include "storage/record_store.h"
+
+#include <filesystem>
+#include <random>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "proto/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "storage/internal/group_commit.h"
+#include "storage/internal/keys.h"
+#include "storage/internal/rocks_status.h"
+#include "storage/internal/write_planner.h"
+
+namespace villagesync {
+namespace {
+
+// How many jobs one group commit takes at most.
+constexpr size_t kMaxGroupJobs = 64;
+// How many log rows one page scans at most when few match its prefix.
+constexpr size_t kMaxScannedPerPage = 100000;
+
+uint64_t RandomNonZero() {
+  std::random_device device;
+  uint64_t value = 0;
+  while (value == 0) {
+    value = (static_cast<uint64_t>(device()) << 32) ^ device();
+  }
+  return value;
+}
+
+rocksdb::Options DbOptions() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(2);
+  rocksdb::BlockBasedTableOptions table;
+  // Creates look up keys that do not exist yet: a bloom filter answers those
+  // without reading data blocks.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+template <typename Message>
+absl::StatusOr<bool> ReadRow(rocksdb::DB* db, absl::string_view row,
+                             Message* message) {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(),
+                              rocksdb::Slice(row.data(), row.size()), &value);
+  if (s.IsNotFound()) return false;
+  VS_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("read ", row)));
+  if (!message->ParseFromString(value)) {
+    return absl::DataLossError(absl::StrCat("corrupt row ", row));
+  }
+  return true;
+}
+
+absl::Status WriteRowSynced(rocksdb::DB* db, absl::string_view row,
+                            const google::protobuf::Message& message) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return FromRocksStatus(
+      db->Put(options, rocksdb::Slice(row.data(), row.size()),
+              message.SerializeAsString()),
+      absl::StrCat("write ", row));
+}
+
+// Loads the store's counters, creating them (with a new replica id) for a
+// new store.
+absl::StatusOr<storage::StoreMeta> LoadMeta(rocksdb::DB* db) {
+  storage::StoreMeta meta;
+  VS_ASSIGN_OR_RETURN(bool found, ReadRow(db, keys::kMeta, &meta));
+  if (found) return meta;
+  meta.set_replica_id(RandomNonZero());
+  VS_RETURN_IF_ERROR(WriteRowSynced(db, keys::kMeta, meta));
+  return meta;
+}
+
+// Closes the previous incarnation at `last_seq` and starts a new one.
+absl::StatusOr<storage::IncarnationHistory> StartIncarnation(
+    rocksdb::DB* db, uint64_t last_seq) {
+  storage::IncarnationHistory history;
+  VS_RETURN_IF_ERROR(ReadRow(db, keys::kIncarnations, &history).status());
+  int n = history.incarnations_size();
+  if (n > 0) history.mutable_incarnations(n - 1)->set_end_seq(last_seq);
+  storage::Incarnation* current = history.add_incarnations();
+  current->set_id(RandomNonZero());
+  current->set_first_seq(last_seq);
+  VS_RETURN_IF_ERROR(WriteRowSynced(db, keys::kIncarnations, history));
+  return history;
+}
+
+bool HasSiblingFrom(const v1::FieldState& state, uint64_t replica) {
+  for (const v1::Sibling& s : state.siblings()) {
+    if (s.dot().replica() == replica) return true;
+  }
+  return false;
+}
+
+// The part of `stored` that changed after `since` (see ChangeQuery).
+v1::Change ChangeSince(const v1::RecordKey& key,
+                       const storage::StoredRecord& stored, uint64_t since,
+                       uint64_t only_replica) {
+  v1::Change change;
+  *change.mutable_key() = key;
+  change.set_seq(stored.seq());
+  bool whole = stored.created_seq() > since;
+  for (const storage::StoredField& f : stored.fields()) {
+    if (f.seq() <= since) continue;
+    if (only_replica != 0 && !HasSiblingFrom(f.state(), only_replica)) {
+      whole = false;
+      continue;
+    }
+    *change.add_fields() = f.state();
+  }
+  const storage::StoredField& deletion = stored.deletion();
+  if (deletion.seq() > since &&
+      (only_replica == 0 || HasSiblingFrom(deletion.state(), only_replica))) {
+    *change.mutable_deletion() = deletion.state();
+  }
+  change.set_creates(whole);
+  return change;
+}
+
+bool IsEmptyChange(const v1::Change& change) {
+  return change.fields_size() == 0 && change.deletion().siblings_size() == 0 &&
+         change.deletion().context_size() == 0;
+}
+
+}  // namespace
+
+RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+                         storage::StoreMeta meta, uint64_t incarnation,
+                         storage::IncarnationHistory history)
+    : db_(std::move(db)),
+      schemas_(options.schemas ? options.schemas : SchemaRegistry::Builtin()),
+      replica_id_(meta.replica_id()),
+      incarnation_(incarnation),
+      history_(std::move(history)),
+      meta_(std::move(meta)),
+      clock_(meta_.last_hlc(), options.wall_millis) {
+  committed_seq_ = meta_.last_seq();
+  queue_ = std::make_unique<GroupCommitQueue>(
+      [this](const std::vector<GroupCommitQueue::Job*>& group) {
+        std::vector<WriteJob*> jobs;
+        jobs.reserve(group.size());
+        for (auto* job : group) jobs.push_back(static_cast<WriteJob*>(job));
+        CommitGroup(jobs);
+      },
+      kMaxGroupJobs);
+}
+
+RecordStore::~RecordStore() = default;
+
+absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
+    absl::string_view dir, StoreOptions options) {
+  std::error_code error;
+  std::filesystem::create_directories(std::string(dir), error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot create store directory: ", error.message()));
+  }
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(DbOptions(), std::string(dir), &raw);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  VS_RETURN_IF_ERROR(FromRocksStatus(s, "open store"));
+  VS_ASSIGN_OR_RETURN(storage::StoreMeta meta, LoadMeta(db.get()));
+  VS_ASSIGN_OR_RETURN(storage::IncarnationHistory history,
+                      StartIncarnation(db.get(), meta.last_seq()));
+  uint64_t incarnation =
+      history.incarnations(history.incarnations_size() - 1).id();
+  return std::unique_ptr<RecordStore>(
+      new RecordStore(std::move(db), std::move(options), std::move(meta),
+                      incarnation, std::move(history)));
+}
+
+void RecordStore::CommitGroup(const std::vector<WriteJob*>& group) {
+  storage::StoreMeta before = meta_;
+  WritePlanner planner(db_.get(), *schemas_, &meta_, &clock_);
+  for (WriteJob* job : group) planner.Plan(job);
+  absl::Status status;
+  if (!planner.empty()) {
+    rocksdb::WriteBatch batch;
+    status = planner.Build(&batch);
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    if (status.ok()) {
+      status = FromRocksStatus(db_->Write(options, &batch), "commit");
+    }
+  }
+  if (status.ok()) {
+    committed_seq_ = meta_.last_seq();
+    return;
+  }
+  // Nothing of the group is durable: undo the counters it advanced and fail
+  // every job, so no caller believes its write landed.
+  meta_ = before;
+  for (WriteJob* job : group) {
+    job->status = status;
+    job->results.clear();
+  }
+}
+
+absl::Status RecordStore::Submit(WriteJob* job) {
+  queue_->Run(job);
+  return job->status;
+}
+
+absl::StatusOr<v1::Change> RecordStore::Put(const LocalEdit& edit) {
+  WriteJob job;
+  job.kind = WriteJob::Kind::kPut;
+  job.edit = &edit;
+  VS_RETURN_IF_ERROR(Submit(&job));
+  return std::move(job.change);
+}
+
+absl::StatusOr<v1::Change> RecordStore::Delete(const v1::RecordKey& key,
+                                               absl::string_view author) {
+  WriteJob job;
+  job.kind = WriteJob::Kind::kDelete;
+  job.key = &key;
+  job.author = std::string(author);
+  VS_RETURN_IF_ERROR(Submit(&job));
+  return std::move(job.change);
+}
+
+absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::Apply(
+    absl::Span<const v1::Change> changes, uint64_t source_replica) {
+  WriteJob job;
+  job.kind = WriteJob::Kind::kApply;
+  job.changes = changes;
+  job.source_replica = source_replica;
+  VS_RETURN_IF_ERROR(Submit(&job));
+  return std::move(job.results);
+}
+
+absl::StatusOr<Record> RecordStore::Get(const v1::RecordKey& key) const {
+  Record record;
+  record.key = key;
+  std::string row = keys::RecordRow(key);
+  VS_ASSIGN_OR_RETURN(bool found, ReadRow(db_.get(), row, &record.stored));
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("no record ", key.collection(), "/",
+                                            key.id(), " in village ",
+                                            key.village()));
+  }
+  return record;
+}
+
+absl::StatusOr<std::vector<Record>> RecordStore::List(
+    absl::string_view collection, absl::string_view village_prefix,
+    size_t limit, absl::string_view start_after) const {
+  std::string prefix = keys::RecordRangePrefix(collection, village_prefix);
+  std::string start =
+      start_after.empty()
+          ? prefix
+          : absl::StrCat(keys::RecordRangePrefix(collection, ""), start_after,
+                         std::string(1, '\0'));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  std::vector<Record> records;
+  for (it->Seek(start); it->Valid() && records.size() < limit; it->Next()) {
+    absl::string_view row(it->key().data(), it->key().size());
+    if (!absl::StartsWith(row, prefix)) break;
+    Record& record = records.emplace_back();
+    if (!keys::ParseRecordPath(row.substr(keys::kRecordPrefix.size()),
+                               &record.key) ||
+        !record.stored.ParseFromArray(it->value().data(),
+                                      static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("corrupt row ", row));
+    }
+  }
+  VS_RETURN_IF_ERROR(FromRocksStatus(it->status(), "list records"));
+  return records;
+}
+
+absl::Status RecordStore::CheckCheckpoint(
+    const storage::Checkpoint& after) const {
+  for (const storage::Incarnation& inc : history_.incarnations()) {
+    if (inc.id() != after.incarnation()) continue;
+    uint64_t end = inc.id() == incarnation_ ? last_seq() : inc.end_seq();
+    if (after.seq() <= end) return absl::OkStatus();
+    break;
+  }
+  return absl::FailedPreconditionError(
+      "checkpoint: it comes from another lineage of this store (another "
+      "server, or a copy restored from an older backup); read again from the "
+      "start");
+}
+
+absl::StatusOr<ChangePage> RecordStore::ReadChanges(
+    const ChangeQuery& query) const {
+  storage::Checkpoint after;
+  if (!query.after.empty()) {
+    if (!after.ParseFromString(query.after) || after.incarnation() == 0) {
+      return absl::InvalidArgumentError("checkpoint: malformed");
+    }
+    VS_RETURN_IF_ERROR(CheckCheckpoint(after));
+  }
+  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
+  ChangePage page;
+  uint64_t last = after.seq();
+  size_t bytes = 0, scanned = 0;
+  absl::Status status;
+  for (it->Seek(keys::LogRow(after.seq() + 1));
+       it->Valid() && it->key().starts_with(keys::kLogPrefix.data());
+       it->Next()) {
+    if (page.changes.size() >= query.max_changes || bytes >= query.max_bytes ||
+        scanned >= kMaxScannedPerPage) {
+      page.more = true;
+      break;
+    }
+    ++scanned;
+    last = keys::LogSeq(absl::string_view(it->key().data(), it->key().size()));
+    v1::RecordKey key;
+    absl::string_view path(it->value().data(), it->value().size());
+    if (!keys::ParseRecordPath(path, &key)) {
+      status =
+          absl::DataLossError(absl::StrCat("corrupt change-log row ", last));
+      break;
+    }
+    if (!absl::StartsWith(key.village(), query.village_prefix)) continue;
+    std::string value;
+    storage::StoredRecord stored;
+    rocksdb::Status s = db_->Get(options, keys::RecordRow(key), &value);
+    if (!s.ok() || !stored.ParseFromString(value)) {
+      status = s.ok()
+                   ? absl::DataLossError("corrupt record " + std::string(path))
+                   : FromRocksStatus(s, absl::StrCat("read ", path));
+      break;
+    }
+    v1::Change change =
+        ChangeSince(key, stored, after.seq(), query.only_replica);
+    if (IsEmptyChange(change)) continue;
+    bytes += change.ByteSizeLong();
+    page.changes.push_back(std::move(change));
+  }
+  if (status.ok()) status = FromRocksStatus(it->status(), "read change log");
+  it.reset();
+  db_->ReleaseSnapshot(snapshot);
+  VS_RETURN_IF_ERROR(status);
+  storage::Checkpoint next;
+  next.set_incarnation(incarnation_);
+  next.set_seq(last);
+  page.checkpoint = next.SerializeAsString();
+  return page;
+}
+
+absl::StatusOr<uint64_t> RecordStore::Watermark(uint64_t source_replica) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
+                               keys::WatermarkRow(source_replica), &value);
+  if (s.IsNotFound()) return 0;
+  VS_RETURN_IF_ERROR(FromRocksStatus(s, "read watermark"));
+  return keys::DecodeBigEndian(value);
+}
+
+absl::StatusOr<std::vector<v1::Conflict>> RecordStore::ListConflicts(
+    const ConflictQuery& query) const {
+  std::string prefix =
+      query.collection.empty()
+          ? std::string(keys::kConflictPrefix)
+          : absl::StrCat(keys::kConflictPrefix, query.collection, "/");
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  std::vector<v1::Conflict> conflicts;
+  for (it->Seek(prefix); it->Valid() && conflicts.size() < query.limit;
+       it->Next()) {
+    if (!it->key().starts_with(prefix)) break;
+    v1::Conflict conflict;
+    if (!conflict.ParseFromArray(it->value().data(),
+                                 static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("corrupt conflict row");
+    }
+    if (!absl::StartsWith(conflict.key().village(), query.village_prefix))
+      continue;
+    if (query.status != v1::CONFLICT_STATUS_UNSPECIFIED &&
+        conflict.status() != query.status) {
+      continue;
+    }
+    conflicts.push_back(std::move(conflict));
+  }
+  VS_RETURN_IF_ERROR(FromRocksStatus(it->status(), "list conflicts"));
+  return conflicts;
+}
+
+}  // namespace villagesync

@@ -1,0 +1,187 @@
+// RecordStore is the durable home of records on one replica (a county server
+// or a field device): records with per-field causal state, the change log,
+// conflicts and per-source watermarks, in RocksDB (SPEC §2–§4). The server and
+// the client library both build on it; it knows nothing of gRPC.
+#ifndef VILLAGESYNC_STORAGE_RECORD_STORE_H_
+#define VILLAGESYNC_STORAGE_RECORD_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "proto/records.pb.h"
+#include "storage/hybrid_clock.h"
+#include "storage/record_format.pb.h"
+#include "storage/record_view.h"
+#include "storage/schema_registry.h"
+
+namespace rocksdb {
+class DB;
+}  // namespace rocksdb
+
+namespace villagesync {
+
+class GroupCommitQueue;
+struct WriteJob;
+
+// How to open a store.
+struct StoreOptions {
+  // The schema registry; null means the built-in collections.
+  std::shared_ptr<const SchemaRegistry> schemas;
+  // Wall clock for hybrid-logical-clock times; null means the system clock.
+  HybridClock::WallMillis wall_millis;
+};
+
+// A local create or edit: the fields to set. A Value with no kind clears
+// the field. The author is the user name recorded with each value.
+struct LocalEdit {
+  v1::RecordKey key;
+  std::vector<std::pair<std::string, v1::Value>> fields;
+  std::string author;
+};
+
+// Which changes to read from the change log.
+struct ChangeQuery {
+  // Only records whose village code starts with this ("" = all).
+  std::string village_prefix;
+  // Opaque position returned by an earlier page; "" reads from the start.
+  std::string after;
+  // Page bounds: at most this many changes, and at most about this many
+  // bytes (a single change larger than that is still returned alone).
+  size_t max_changes = 1000;
+  size_t max_bytes = 4 << 20;
+  // If nonzero, only fields holding a value written by this replica (the
+  // outbox of a device: its own edits not yet acknowledged).
+  uint64_t only_replica = 0;
+};
+
+// A page of the change log.
+struct ChangePage {
+  // Changes in log order, each holding only the fields that changed after
+  // `after` (a record changed many times appears once).
+  std::vector<v1::Change> changes;
+  // Opaque position after this page; pass it as `after` to continue.
+  std::string checkpoint;
+  // True if the log holds more changes after `checkpoint` right now.
+  bool more = false;
+};
+
+// Which conflicts to list.
+struct ConflictQuery {
+  // Only records whose village code starts with this ("" = all).
+  std::string village_prefix;
+  // Only this collection ("" = all).
+  std::string collection;
+  // Only this status (UNSPECIFIED = all).
+  v1::ConflictStatus status = v1::CONFLICT_STATUS_UNSPECIFIED;
+  // At most this many.
+  size_t limit = 1000;
+};
+
+// Thread-safe. Every write (local edit or remote apply) goes through one
+// group-committed path: it is atomic (one RocksDB WriteBatch) and durable (WAL
+// synced) before the call returns, and concurrent writers share a sync.
+// Reads see only committed writes.
+class RecordStore {
+ public:
+  // Opens or creates the store under `dir`. A new store gets a random replica
+  // id that it keeps for life. DATA_LOSS if the files are corrupt,
+  // UNAVAILABLE if the directory is locked or unreadable.
+  static absl::StatusOr<std::unique_ptr<RecordStore>> Open(
+      absl::string_view dir, StoreOptions options = {});
+
+  ~RecordStore();
+  RecordStore(const RecordStore&) = delete;
+  RecordStore& operator=(const RecordStore&) = delete;
+
+  // This replica's persistent id (never 0).
+  uint64_t replica_id() const { return replica_id_; }
+  const SchemaRegistry& schemas() const { return *schemas_; }
+
+  // Creates the record, or edits the fields `edit` names (leaving the others
+  // as they are). A record that was deleted is re-created. Returns the change
+  // made, with its dot, once durable. INVALID_ARGUMENT naming the field for a
+  // bad key, unknown field, wrong type, value outside the enum, oversize value,
+  // missing required field on create or a cleared required field;
+  // FAILED_PRECONDITION for an edit of an append-only record. On error nothing
+  // is written.
+  absl::StatusOr<v1::Change> Put(const LocalEdit& edit);
+
+  // Deletes the record (a tombstone that replicates). NOT_FOUND if it does
+  // not exist or is already deleted; FAILED_PRECONDITION for append-only
+  // collections.
+  absl::StatusOr<v1::Change> Delete(const v1::RecordKey& key,
+                                    absl::string_view author);
+
+  // Applies changes received from another replica, atomically and durably,
+  // merging field by field (SPEC §4). One result per change: applied,
+  // duplicate, conflict, or rejected with a reason; a rejection does not stop
+  // the others. If `source_replica` is nonzero, the highest `seq` of the
+  // changes is recorded as that replica's watermark in the same batch.
+  // Errors (UNAVAILABLE, DATA_LOSS) mean nothing was written.
+  absl::StatusOr<std::vector<v1::ApplyResult>> Apply(
+      absl::Span<const v1::Change> changes, uint64_t source_replica = 0);
+
+  // The record under `key`, including deleted ones (see ViewRecord).
+  // NOT_FOUND if this replica has never seen it.
+  absl::StatusOr<Record> Get(const v1::RecordKey& key) const;
+
+  // Records of `collection` whose village starts with `village_prefix`, in key
+  // order, after `start_after_id` (a "<village>/<id>" path, "" = from the
+  // start), at most `limit`. Deleted records are included.
+  absl::StatusOr<std::vector<Record>> List(
+      absl::string_view collection, absl::string_view village_prefix,
+      size_t limit, absl::string_view start_after = "") const;
+
+  // Reads the change log (see ChangeQuery). INVALID_ARGUMENT for a malformed
+  // `after`; FAILED_PRECONDITION if `after` comes from another lineage of
+  // this store (e.g. it was restored from an older copy): read from "" again.
+  absl::StatusOr<ChangePage> ReadChanges(const ChangeQuery& query) const;
+
+  // The highest change seq durably received from `source_replica` (0 if
+  // none).
+  absl::StatusOr<uint64_t> Watermark(uint64_t source_replica) const;
+
+  // Conflicts recorded on this replica, in record key order.
+  absl::StatusOr<std::vector<v1::Conflict>> ListConflicts(
+      const ConflictQuery& query) const;
+
+  // The local sequence of the latest committed change.
+  uint64_t last_seq() const { return committed_seq_.load(); }
+
+ private:
+  RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+              storage::StoreMeta meta, uint64_t incarnation,
+              storage::IncarnationHistory history);
+
+  // Runs `job` through the group-commit queue; returns its status.
+  absl::Status Submit(WriteJob* job);
+  // Commits one group (called by the queue's leader).
+  void CommitGroup(const std::vector<WriteJob*>& group);
+  absl::Status CheckCheckpoint(const storage::Checkpoint& after) const;
+
+  // Immutable after construction.
+  std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<const SchemaRegistry> schemas_;
+  uint64_t replica_id_;
+  uint64_t incarnation_;
+  storage::IncarnationHistory history_;
+  std::unique_ptr<GroupCommitQueue> queue_;
+
+  // Owned by the group-commit leader (one at a time).
+  storage::StoreMeta meta_;
+  HybridClock clock_;
+
+  std::atomic<uint64_t> committed_seq_{0};
+};
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_STORAGE_RECORD_STORE_H_

@@ -1,0 +1,268 @@
+#include "storage/validation.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "proto/status_macros.h"
+#include "storage/causal_context.h"
+#include "storage/field_merge.h"
+
+namespace villagesync {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+bool AllDigits(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// The Value case each field type requires.
+v1::Value::KindCase KindFor(v1::FieldType type) {
+  switch (type) {
+    case v1::FIELD_TYPE_STRING:
+      return v1::Value::kStringValue;
+    case v1::FIELD_TYPE_INT64:
+      return v1::Value::kIntValue;
+    case v1::FIELD_TYPE_DOUBLE:
+      return v1::Value::kDoubleValue;
+    case v1::FIELD_TYPE_BOOL:
+      return v1::Value::kBoolValue;
+    case v1::FIELD_TYPE_DATE:
+      return v1::Value::kDateValue;
+    case v1::FIELD_TYPE_TIMESTAMP:
+      return v1::Value::kTimestampMicros;
+    case v1::FIELD_TYPE_MONEY:
+      return v1::Value::kMoneyFen;
+    case v1::FIELD_TYPE_ENUM:
+      return v1::Value::kEnumValue;
+    case v1::FIELD_TYPE_REF:
+      return v1::Value::kRefValue;
+    case v1::FIELD_TYPE_STRING_LIST:
+      return v1::Value::kStringList;
+    default:
+      return v1::Value::KIND_NOT_SET;
+  }
+}
+
+bool IsDeclared(const v1::FieldSpec& spec, const std::string& value) {
+  for (const std::string& allowed : spec.enum_values()) {
+    if (allowed == value) return true;
+  }
+  return false;
+}
+
+absl::Status CheckEnum(const v1::FieldSpec& spec, const std::string& value) {
+  if (spec.enum_values().empty() || IsDeclared(spec, value)) {
+    return absl::OkStatus();
+  }
+  return Invalid(spec.name(),
+                 absl::StrCat("\"", value, "\" is not one of ",
+                              absl::StrJoin(spec.enum_values(), ", ")));
+}
+
+absl::Status CheckText(const v1::FieldSpec& spec, const std::string& text) {
+  if (text.size() <= kMaxStringValueBytes) return absl::OkStatus();
+  return Invalid(spec.name(), absl::StrCat("value of ", text.size(),
+                                           " bytes exceeds the limit of ",
+                                           kMaxStringValueBytes, " bytes"));
+}
+
+absl::Status CheckList(const v1::FieldSpec& spec, const v1::StringList& list) {
+  if (list.items_size() > kMaxListItems) {
+    return Invalid(spec.name(),
+                   absl::StrCat(list.items_size(),
+                                " items exceed the limit of ", kMaxListItems));
+  }
+  size_t total = 0;
+  for (const std::string& item : list.items()) {
+    total += item.size();
+    VS_RETURN_IF_ERROR(CheckEnum(spec, item));
+  }
+  if (total <= kMaxStringValueBytes) return absl::OkStatus();
+  return Invalid(spec.name(),
+                 absl::StrCat("list of ", total, " bytes exceeds the limit of ",
+                              kMaxStringValueBytes, " bytes"));
+}
+
+absl::Status CheckDots(absl::string_view field, const v1::FieldState& state) {
+  if (state.siblings_size() > kMaxSiblingsPerField ||
+      state.context_size() > kMaxContextEntries) {
+    return Invalid(field, "too many concurrent values or context entries");
+  }
+  if (!IsWellFormed(state.context())) {
+    return Invalid(field, "causal context is not sorted or has a zero dot");
+  }
+  for (int i = 0; i < state.siblings_size(); ++i) {
+    const v1::Dot& dot = state.siblings(i).dot();
+    if (dot.replica() == 0 || dot.counter() == 0) {
+      return Invalid(field, "a value has no dot (replica and counter)");
+    }
+    if (!Covers(state.context(), dot)) {
+      return Invalid(field, "a value's dot is missing from the causal context");
+    }
+    if (i > 0 && !DotLess(state.siblings(i - 1).dot(), dot)) {
+      return Invalid(field, "values are not sorted by dot or repeat a dot");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckField(const v1::CollectionSchema& schema,
+                        const v1::FieldSpec* spec, const v1::FieldState& state,
+                        bool creates) {
+  if (spec == nullptr) {
+    return Invalid(
+        state.name().empty() ? "fields" : state.name(),
+        absl::StrCat("unknown field of collection \"", schema.name(), "\""));
+  }
+  VS_RETURN_IF_ERROR(CheckDots(spec->name(), state));
+  bool has_value = false;
+  for (const v1::Sibling& s : state.siblings()) {
+    VS_RETURN_IF_ERROR(ValidateValue(*spec, s.value()));
+    has_value = has_value || !IsCleared(s.value());
+  }
+  if (creates && spec->required() && !has_value) {
+    return Invalid(spec->name(), "required field has no value");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRequiredPresent(
+    const v1::CollectionSchema& schema,
+    const absl::flat_hash_set<std::string>& seen) {
+  for (const v1::FieldSpec& spec : schema.fields()) {
+    if (spec.required() && !seen.contains(spec.name())) {
+      return Invalid(spec.name(), "required field is missing");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// An append-only record is written exactly once: every value and context
+// entry of the change must be that single write.
+absl::Status CheckAppendOnly(const v1::CollectionSchema& schema,
+                             const v1::Change& change) {
+  auto edit_error = [&] {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "collection \"", schema.name(),
+        "\" is append-only: records are immutable once written; "
+        "write a new record whose \"corrects\" field points at this one"));
+  };
+  if (!change.creates() || change.deletion().siblings_size() > 0 ||
+      change.deletion().context_size() > 0) {
+    return edit_error();
+  }
+  const v1::Dot* first = nullptr;
+  for (const v1::FieldState& f : change.fields()) {
+    for (const v1::Dot& d : f.context()) {
+      if (first == nullptr) first = &d;
+      if (!DotEqual(d, *first)) return edit_error();
+    }
+    if (f.siblings_size() != 1) return edit_error();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool IsVillageCode(absl::string_view code) {
+  return code.size() == 12 && AllDigits(code);
+}
+
+bool IsVillagePrefix(absl::string_view prefix) {
+  return prefix.size() <= 12 && AllDigits(prefix);
+}
+
+bool IsRecordId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxRecordIdLength) return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
+        c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status ValidateKey(const SchemaRegistry& schemas,
+                         const v1::RecordKey& key) {
+  if (!IsVillageCode(key.village())) {
+    return Invalid(
+        "village",
+        absl::StrCat("\"", key.village(), "\" is not a 12-digit village code"));
+  }
+  if (schemas.FindCollection(key.collection()) == nullptr) {
+    return Invalid("collection", absl::StrCat("unknown collection \"",
+                                              key.collection(), "\""));
+  }
+  if (!IsRecordId(key.id())) {
+    return Invalid("id", absl::StrCat("\"", key.id(),
+                                      "\" is not 1-64 characters of "
+                                      "[A-Za-z0-9_-]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateValue(const v1::FieldSpec& spec, const v1::Value& value) {
+  if (IsCleared(value)) return absl::OkStatus();
+  if (value.kind_case() != KindFor(spec.type())) {
+    return Invalid(spec.name(), absl::StrCat("expected a value of type ",
+                                             v1::FieldType_Name(spec.type())));
+  }
+  switch (value.kind_case()) {
+    case v1::Value::kStringValue:
+      return CheckText(spec, value.string_value());
+    case v1::Value::kEnumValue:
+      return CheckEnum(spec, value.enum_value());
+    case v1::Value::kStringList:
+      return CheckList(spec, value.string_list());
+    case v1::Value::kRefValue:
+      if (!IsVillageCode(value.ref_value().village()) ||
+          !IsRecordId(value.ref_value().id())) {
+        return Invalid(spec.name(), "reference needs a village code and an id");
+      }
+      return absl::OkStatus();
+    default:
+      return absl::OkStatus();
+  }
+}
+
+absl::Status ValidateChange(const SchemaRegistry& schemas,
+                            const v1::Change& change) {
+  VS_RETURN_IF_ERROR(ValidateKey(schemas, change.key()));
+  if (change.fields_size() > kMaxFieldsPerChange ||
+      change.ByteSizeLong() > kMaxChangeBytes) {
+    return Invalid("fields", absl::StrCat("change exceeds the limit of ",
+                                          kMaxFieldsPerChange, " fields or ",
+                                          kMaxChangeBytes, " bytes"));
+  }
+  const v1::CollectionSchema& schema =
+      *schemas.FindCollection(change.key().collection());
+  bool deletes = change.deletion().siblings_size() > 0;
+  absl::flat_hash_set<std::string> seen;
+  for (const v1::FieldState& f : change.fields()) {
+    if (!seen.insert(f.name()).second) {
+      return Invalid(f.name(), "field appears twice in one change");
+    }
+    const v1::FieldSpec* spec =
+        schemas.FindField(change.key().collection(), f.name());
+    VS_RETURN_IF_ERROR(
+        CheckField(schema, spec, f, change.creates() && !deletes));
+  }
+  VS_RETURN_IF_ERROR(CheckDots("deletion", change.deletion()));
+  if (change.creates() && !deletes) {
+    VS_RETURN_IF_ERROR(CheckRequiredPresent(schema, seen));
+  }
+  if (schema.kind() == v1::COLLECTION_KIND_APPEND_ONLY) {
+    return CheckAppendOnly(schema, change);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace villagesync

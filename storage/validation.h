@@ -1,0 +1,57 @@
+// Validation of record keys, field values and changes against the schema
+// registry (SPEC §3, §5). Every failure is INVALID_ARGUMENT (or
+// FAILED_PRECONDITION for writes to immutable records) with a message that
+// names the offending field, so a user can fix the input.
+#ifndef VILLAGESYNC_STORAGE_VALIDATION_H_
+#define VILLAGESYNC_STORAGE_VALIDATION_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "proto/records.pb.h"
+#include "storage/schema_registry.h"
+
+namespace villagesync {
+
+// Limits on what one write may carry (documented in README.md).
+inline constexpr size_t kMaxRecordIdLength = 64;
+inline constexpr size_t kMaxStringValueBytes = 16 * 1024;
+inline constexpr int kMaxListItems = 256;
+inline constexpr int kMaxSiblingsPerField = 64;
+inline constexpr int kMaxContextEntries = 4096;
+inline constexpr int kMaxFieldsPerChange = 256;
+inline constexpr size_t kMaxChangeBytes = 512 * 1024;
+
+// True for a 12-digit village code.
+bool IsVillageCode(absl::string_view code);
+
+// True for a region prefix: 0 to 12 digits ("" is the whole country).
+bool IsVillagePrefix(absl::string_view prefix);
+
+// True for a record id: 1 to 64 characters of [A-Za-z0-9_-].
+bool IsRecordId(absl::string_view id);
+
+// OK if the village is a 12-digit code, the collection exists and the id is
+// well formed; otherwise INVALID_ARGUMENT naming "village", "collection" or
+// "id".
+absl::Status ValidateKey(const SchemaRegistry& schemas,
+                         const v1::RecordKey& key);
+
+// OK if `value` has the type `spec` declares (or is cleared), its enum values
+// are declared and its size is within the limits; otherwise INVALID_ARGUMENT
+// naming the field.
+absl::Status ValidateValue(const v1::FieldSpec& spec, const v1::Value& value);
+
+// Validates a change received from another replica, using only the change
+// itself so that every replica accepts or refuses it alike: key, known
+// fields, typed values, well-formed dots and contexts, required fields when
+// the change creates the record, and for append-only collections that the
+// change only creates. INVALID_ARGUMENT naming the field, or
+// FAILED_PRECONDITION for an edit of an append-only record.
+absl::Status ValidateChange(const SchemaRegistry& schemas,
+                            const v1::Change& change);
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_STORAGE_VALIDATION_H_

@@ -1,0 +1,248 @@
+// Bad input never changes a store: every validation error path, through a
+// local write (Put/Delete) and through a remote Apply, returns the right code
+// with the offending field named, and the store stays exactly as it was.
+#include "storage/validation.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/record_store.h"
+#include "tests/testing/records.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace villagesync {
+namespace {
+
+using ::testing::AllOf;
+using testing::Edit;
+using testing::Enum;
+using ::testing::HasSubstr;
+using testing::IsOk;
+using testing::Key;
+using testing::List;
+using testing::NewMember;
+using testing::StatusIs;
+using testing::Str;
+
+constexpr char kVillage[] = "440101001001";
+
+class ValidationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = RecordStore::Open(dir_.Sub("store"));
+    ASSERT_THAT(store, IsOk());
+    store_ = std::move(store).value();
+    auto other = RecordStore::Open(dir_.Sub("other"));
+    ASSERT_THAT(other, IsOk());
+    other_ = std::move(other).value();
+    ASSERT_THAT(store_->Put(NewMember(kVillage, "existing", "李建国")), IsOk());
+    seq_before_ = store_->last_seq();
+  }
+
+  // The store holds what SetUp wrote and nothing else.
+  void ExpectUnchanged() {
+    EXPECT_EQ(store_->last_seq(), seq_before_);
+    auto records = store_->List("members", "", 100);
+    ASSERT_THAT(records, IsOk());
+    EXPECT_EQ(records->size(), 1u);
+    auto log = store_->ReadChanges({});
+    ASSERT_THAT(log, IsOk());
+    EXPECT_EQ(log->changes.size(), 1u);
+  }
+
+  // A valid change made on another replica, to corrupt in tests.
+  v1::Change RemoteMember(const std::string& id) {
+    auto change = other_->Put(NewMember(kVillage, id, "王秀兰"));
+    EXPECT_THAT(change, IsOk());
+    return change.ok() ? *change : v1::Change();
+  }
+
+  // Applies `bad` alone, expects one rejection naming `field`, and checks
+  // nothing was written.
+  void ExpectRejected(const v1::Change& bad, absl::StatusCode code,
+                      const std::string& field) {
+    auto results = store_->Apply({bad}, other_->replica_id());
+    ASSERT_THAT(results, IsOk());
+    ASSERT_EQ(results->size(), 1u);
+    EXPECT_EQ((*results)[0].outcome(), v1::APPLY_OUTCOME_REJECTED);
+    EXPECT_EQ((*results)[0].code(), static_cast<int>(code));
+    EXPECT_THAT((*results)[0].reason(), HasSubstr(field));
+    ExpectUnchanged();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<RecordStore> store_;
+  std::unique_ptr<RecordStore> other_;
+  uint64_t seq_before_ = 0;
+  v1::RecordKey existing_ = Key(kVillage, "members", "existing");
+};
+
+TEST_F(ValidationTest, WrongTypeIsRejectedNamingTheField) {
+  LocalEdit edit = NewMember(kVillage, "m2", "王秀兰");
+  edit.fields[1].second = Str("1995-07-01");  // join_date must be a DATE
+  EXPECT_THAT(store_->Put(edit),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("join_date"), HasSubstr("DATE"))));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, ValueOutsideTheEnumIsRejectedListingTheAllowedValues) {
+  EXPECT_THAT(store_->Put(Edit(existing_, {{"status", Enum("党员")}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("status"), HasSubstr("正式党员"))));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, ListItemOutsideTheEnumIsRejected) {
+  EXPECT_THAT(
+      store_->Put(Edit(existing_, {{"care_flags", List({"优秀"})}})),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("care_flags")));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, MissingRequiredFieldOnCreateIsRejected) {
+  LocalEdit edit = NewMember(kVillage, "m2", "王秀兰");
+  edit.fields.pop_back();  // no status
+  EXPECT_THAT(store_->Put(edit),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("status"), HasSubstr("required"))));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, ClearingARequiredFieldIsRejected) {
+  EXPECT_THAT(store_->Put(Edit(existing_, {{"name", testing::Cleared()}})),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, UnknownFieldIsRejectedNotStored) {
+  EXPECT_THAT(
+      store_->Put(Edit(existing_, {{"nickname", Str("小李")}})),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("nickname"), HasSubstr("unknown field"))));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, BadVillageCodeIsRejected) {
+  EXPECT_THAT(store_->Put(NewMember("4401", "m2", "王秀兰")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("village"), HasSubstr("12-digit"))));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, BadRecordIdIsRejected) {
+  EXPECT_THAT(store_->Put(NewMember(kVillage, "a/b", "王秀兰")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id")));
+  EXPECT_THAT(store_->Put(NewMember(kVillage, std::string(65, 'x'), "王秀兰")),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id")));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, UnknownCollectionIsRejected) {
+  EXPECT_THAT(
+      store_->Put(Edit(Key(kVillage, "things", "t1"), {{"a", Str("b")}})),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("collection"), HasSubstr("things"))));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, OversizeValueIsRejectedWithTheLimit) {
+  std::string huge(kMaxStringValueBytes + 1, 'x');
+  EXPECT_THAT(store_->Put(Edit(existing_, {{"occupation", Str(huge)}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("occupation"), HasSubstr("16384"))));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, EditOfAnAppendOnlyRecordIsAFailedPrecondition) {
+  v1::RecordKey visit = Key(kVillage, "visits", "v1");
+  ASSERT_THAT(store_->Put(Edit(visit, {{"date", testing::Date(2024, 5, 14)},
+                                       {"household", Str("孙玉山")}})),
+              IsOk());
+  seq_before_ = store_->last_seq();
+  EXPECT_THAT(store_->Put(Edit(visit, {{"notes", Str("改")}})),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("append-only")));
+  EXPECT_THAT(store_->Delete(visit, "甲"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("append-only")));
+  EXPECT_EQ(store_->last_seq(), seq_before_);
+}
+
+TEST_F(ValidationTest, DeleteOfAnUnknownRecordIsNotFound) {
+  EXPECT_THAT(store_->Delete(Key(kVillage, "members", "nobody"), "甲"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nobody")));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, RemoteChangeWithWrongTypeIsRejectedNamingTheField) {
+  v1::Change bad = RemoteMember("m2");
+  for (v1::FieldState& f : *bad.mutable_fields()) {
+    if (f.name() == "status")
+      f.mutable_siblings(0)->mutable_value()->set_int_value(1);
+  }
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, "status");
+}
+
+TEST_F(ValidationTest, RemoteChangeWithUnknownFieldIsRejected) {
+  v1::Change bad = RemoteMember("m2");
+  bad.mutable_fields(0)->set_name("nickname");
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, "nickname");
+}
+
+TEST_F(ValidationTest, RemoteChangeWithBadVillageIsRejected) {
+  v1::Change bad = RemoteMember("m2");
+  bad.mutable_key()->set_village("44010100100X");
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, "village");
+}
+
+TEST_F(ValidationTest, RemoteCreateWithoutARequiredFieldIsRejected) {
+  v1::Change bad = RemoteMember("m2");
+  bad.mutable_fields()->RemoveLast();  // status: the last field NewMember sets
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, "status");
+}
+
+TEST_F(ValidationTest, RemoteValueWithoutADotIsRejected) {
+  v1::Change bad = RemoteMember("m2");
+  bad.mutable_fields(0)->mutable_siblings(0)->clear_dot();
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, bad.fields(0).name());
+}
+
+TEST_F(ValidationTest, RemoteValueWhoseDotIsOutsideItsContextIsRejected) {
+  v1::Change bad = RemoteMember("m2");
+  bad.mutable_fields(0)->clear_context();
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, bad.fields(0).name());
+}
+
+TEST_F(ValidationTest, RemoteOversizeValueIsRejected) {
+  v1::Change bad = RemoteMember("m2");
+  bad.mutable_fields(0)->mutable_siblings(0)->mutable_value()->set_string_value(
+      std::string(kMaxStringValueBytes + 1, 'x'));
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, bad.fields(0).name());
+}
+
+TEST_F(ValidationTest, RemoteEditOfAnAppendOnlyRecordIsRejected) {
+  auto visit = other_->Put(Edit(
+      Key(kVillage, "visits", "v1"),
+      {{"date", testing::Date(2024, 5, 14)}, {"household", Str("孙玉山")}}));
+  ASSERT_THAT(visit, IsOk());
+  v1::Change edit = *visit;
+  edit.set_creates(false);
+  ExpectRejected(edit, absl::StatusCode::kFailedPrecondition, "append-only");
+}
+
+TEST_F(ValidationTest, ARejectedChangeDoesNotBlockTheChangesBehindIt) {
+  v1::Change bad = RemoteMember("m2");
+  bad.mutable_key()->set_village("4401");
+  v1::Change good = RemoteMember("m3");
+  auto results = store_->Apply({bad, good}, other_->replica_id());
+  ASSERT_THAT(results, IsOk());
+  EXPECT_EQ((*results)[0].outcome(), v1::APPLY_OUTCOME_REJECTED);
+  EXPECT_EQ((*results)[1].outcome(), v1::APPLY_OUTCOME_APPLIED);
+  EXPECT_THAT(store_->Get(good.key()), IsOk());
+}
+
+}  // namespace
+}  // namespace villagesync
