@@ -34,6 +34,14 @@ bool SameContext(const CausalContext& a, const CausalContext& b) {
 }  // namespace
 
 bool JoinFieldState(v1::FieldState* local, const v1::FieldState& incoming) {
+  if (local->siblings_size() == 0 && local->context_size() == 0) {
+    // Nothing here yet (a create): the join is the incoming register, whose
+    // siblings validation already requires to be sorted.
+    std::string name = local->name().empty() ? incoming.name() : local->name();
+    *local = incoming;
+    local->set_name(std::move(name));
+    return incoming.siblings_size() > 0 || incoming.context_size() > 0;
+  }
   v1::FieldState joined;
   joined.set_name(local->name().empty() ? incoming.name() : local->name());
   // A local sibling survives unless the incoming side has seen its dot and

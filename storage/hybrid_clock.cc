@@ -24,14 +24,21 @@ uint64_t HybridClock::FromMillis(int64_t millis) {
 }
 
 uint64_t HybridClock::Tick() {
+  absl::MutexLock lock(&mu_);
   last_ = std::max(last_ + 1, FromMillis(wall_()));
   return last_;
 }
 
 void HybridClock::Observe(uint64_t remote) {
+  absl::MutexLock lock(&mu_);
   if (remote <= last_) return;
   if (remote > FromMillis(wall_() + kMaxFutureMillis)) return;
   last_ = remote;
+}
+
+uint64_t HybridClock::last() const {
+  absl::MutexLock lock(&mu_);
+  return last_;
 }
 
 }  // namespace villagesync

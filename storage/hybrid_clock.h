@@ -7,9 +7,12 @@
 #include <cstdint>
 #include <functional>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
 namespace villagesync {
 
-// Not thread-safe: owned by whoever serializes writes (the commit leader).
+// Thread-safe.
 class HybridClock {
  public:
   // Returns the wall clock in milliseconds since the epoch.
@@ -20,22 +23,25 @@ class HybridClock {
   HybridClock(uint64_t last, WallMillis wall);
 
   // Returns a time greater than every time issued or observed so far.
-  uint64_t Tick();
+  uint64_t Tick() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Takes a remote time into account, so later local writes order after it.
   // Times more than a day ahead of the local wall clock are ignored: a
   // village device with a wrong clock must not drag every replica's clock.
-  void Observe(uint64_t remote);
+  void Observe(uint64_t remote) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The last time issued or observed.
-  uint64_t last() const { return last_; }
+  uint64_t last() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Packs milliseconds into an HLC time with logical counter zero.
   static uint64_t FromMillis(int64_t millis);
 
  private:
-  WallMillis wall_;
-  uint64_t last_;
+  // Immutable after construction.
+  const WallMillis wall_;
+
+  mutable absl::Mutex mu_;
+  uint64_t last_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace villagesync

@@ -10,16 +10,16 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
-#include "storage/internal/group_commit.h"
 #include "storage/internal/keys.h"
+#include "storage/internal/max_merge.h"
+#include "storage/internal/record_locks.h"
 #include "storage/internal/rocks_status.h"
+#include "storage/internal/sequencer.h"
 #include "storage/internal/write_planner.h"
 
 namespace villagesync {
 namespace {
 
-// How many jobs one group commit takes at most.
-constexpr size_t kMaxGroupJobs = 64;
 // How many log rows one page scans at most when few match its prefix.
 constexpr size_t kMaxScannedPerPage = 100000;
 
@@ -41,6 +41,10 @@ rocksdb::Options DbOptions() {
   // without reading data blocks.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // The same for keys still in the memtable.
+  options.memtable_prefix_bloom_size_ratio = 0.05;
+  options.memtable_whole_key_filtering = true;
+  options.merge_operator = NewMaxMergeOperator();
   return options;
 }
 
@@ -58,25 +62,37 @@ absl::StatusOr<bool> ReadRow(rocksdb::DB* db, absl::string_view row,
   return true;
 }
 
-absl::Status WriteRowSynced(rocksdb::DB* db, absl::string_view row,
-                            const google::protobuf::Message& message) {
+rocksdb::WriteOptions Synced() {
   rocksdb::WriteOptions options;
   options.sync = true;
+  return options;
+}
+
+absl::Status WriteRowSynced(rocksdb::DB* db, absl::string_view row,
+                            const std::string& value) {
   return FromRocksStatus(
-      db->Put(options, rocksdb::Slice(row.data(), row.size()),
-              message.SerializeAsString()),
+      db->Put(Synced(), rocksdb::Slice(row.data(), row.size()), value),
       absl::StrCat("write ", row));
 }
 
-// Loads the store's counters, creating them (with a new replica id) for a
-// new store.
-absl::StatusOr<storage::StoreMeta> LoadMeta(rocksdb::DB* db) {
-  storage::StoreMeta meta;
-  VS_ASSIGN_OR_RETURN(bool found, ReadRow(db, keys::kMeta, &meta));
-  if (found) return meta;
-  meta.set_replica_id(RandomNonZero());
-  VS_RETURN_IF_ERROR(WriteRowSynced(db, keys::kMeta, meta));
-  return meta;
+// An 8-byte counter row; 0 if absent.
+absl::StatusOr<uint64_t> ReadCounter(rocksdb::DB* db, absl::string_view row) {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(),
+                              rocksdb::Slice(row.data(), row.size()), &value);
+  if (s.IsNotFound()) return 0;
+  VS_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("read ", row)));
+  return keys::DecodeBigEndian(value);
+}
+
+// The replica id, created (randomly, once) for a new store.
+absl::StatusOr<uint64_t> LoadReplicaId(rocksdb::DB* db) {
+  VS_ASSIGN_OR_RETURN(uint64_t id, ReadCounter(db, keys::kReplicaId));
+  if (id != 0) return id;
+  id = RandomNonZero();
+  VS_RETURN_IF_ERROR(
+      WriteRowSynced(db, keys::kReplicaId, keys::EncodeBigEndian(id)));
+  return id;
 }
 
 // Closes the previous incarnation at `last_seq` and starts a new one.
@@ -89,7 +105,8 @@ absl::StatusOr<storage::IncarnationHistory> StartIncarnation(
   storage::Incarnation* current = history.add_incarnations();
   current->set_id(RandomNonZero());
   current->set_first_seq(last_seq);
-  VS_RETURN_IF_ERROR(WriteRowSynced(db, keys::kIncarnations, history));
+  VS_RETURN_IF_ERROR(
+      WriteRowSynced(db, keys::kIncarnations, history.SerializeAsString()));
   return history;
 }
 
@@ -132,26 +149,27 @@ bool IsEmptyChange(const v1::Change& change) {
 
 }  // namespace
 
+struct RecordStore::Persisted {
+  uint64_t replica_id = 0;
+  uint64_t last_seq = 0;
+  uint64_t last_counter = 0;
+  uint64_t last_hlc = 0;
+  storage::IncarnationHistory history;
+};
+
 RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
-                         storage::StoreMeta meta, uint64_t incarnation,
-                         storage::IncarnationHistory history)
+                         const Persisted& persisted)
     : db_(std::move(db)),
       schemas_(options.schemas ? options.schemas : SchemaRegistry::Builtin()),
-      replica_id_(meta.replica_id()),
-      incarnation_(incarnation),
-      history_(std::move(history)),
-      meta_(std::move(meta)),
-      clock_(meta_.last_hlc(), options.wall_millis) {
-  committed_seq_ = meta_.last_seq();
-  queue_ = std::make_unique<GroupCommitQueue>(
-      [this](const std::vector<GroupCommitQueue::Job*>& group) {
-        std::vector<WriteJob*> jobs;
-        jobs.reserve(group.size());
-        for (auto* job : group) jobs.push_back(static_cast<WriteJob*>(job));
-        CommitGroup(jobs);
-      },
-      kMaxGroupJobs);
-}
+      replica_id_(persisted.replica_id),
+      incarnation_(persisted.history
+                       .incarnations(persisted.history.incarnations_size() - 1)
+                       .id()),
+      history_(persisted.history),
+      locks_(std::make_unique<RecordLocks>()),
+      sequencer_(std::make_unique<Sequencer>(persisted.last_seq,
+                                             persisted.last_counter)),
+      clock_(persisted.last_hlc, options.wall_millis) {}
 
 RecordStore::~RecordStore() = default;
 
@@ -167,45 +185,64 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
   rocksdb::Status s = rocksdb::DB::Open(DbOptions(), std::string(dir), &raw);
   std::unique_ptr<rocksdb::DB> db(raw);
   VS_RETURN_IF_ERROR(FromRocksStatus(s, "open store"));
-  VS_ASSIGN_OR_RETURN(storage::StoreMeta meta, LoadMeta(db.get()));
-  VS_ASSIGN_OR_RETURN(storage::IncarnationHistory history,
-                      StartIncarnation(db.get(), meta.last_seq()));
-  uint64_t incarnation =
-      history.incarnations(history.incarnations_size() - 1).id();
+  Persisted persisted;
+  VS_ASSIGN_OR_RETURN(persisted.replica_id, LoadReplicaId(db.get()));
+  VS_ASSIGN_OR_RETURN(persisted.last_seq,
+                      ReadCounter(db.get(), keys::kLastSeq));
+  VS_ASSIGN_OR_RETURN(persisted.last_counter,
+                      ReadCounter(db.get(), keys::kLastCounter));
+  VS_ASSIGN_OR_RETURN(persisted.last_hlc,
+                      ReadCounter(db.get(), keys::kLastHlc));
+  VS_ASSIGN_OR_RETURN(persisted.history,
+                      StartIncarnation(db.get(), persisted.last_seq));
   return std::unique_ptr<RecordStore>(
-      new RecordStore(std::move(db), std::move(options), std::move(meta),
-                      incarnation, std::move(history)));
+      new RecordStore(std::move(db), std::move(options), persisted));
 }
 
-void RecordStore::CommitGroup(const std::vector<WriteJob*>& group) {
-  storage::StoreMeta before = meta_;
-  WritePlanner planner(db_.get(), *schemas_, &meta_, &clock_);
-  for (WriteJob* job : group) planner.Plan(job);
+uint64_t RecordStore::last_seq() const { return sequencer_->complete(); }
+
+namespace {
+
+// The record rows a job reads and writes, which it must hold locked.
+std::vector<std::string> RowsOf(const WriteJob& job) {
+  std::vector<std::string> rows;
+  switch (job.kind) {
+    case WriteJob::Kind::kApply:
+      rows.reserve(job.changes.size());
+      for (const v1::Change& c : job.changes)
+        rows.push_back(keys::RecordRow(c.key()));
+      break;
+    case WriteJob::Kind::kPut:
+      rows.push_back(keys::RecordRow(job.edit->key));
+      break;
+    case WriteJob::Kind::kDelete:
+      rows.push_back(keys::RecordRow(*job.key));
+      break;
+  }
+  return rows;
+}
+
+}  // namespace
+
+absl::Status RecordStore::Submit(WriteJob* job) {
+  RecordLocks::Held held = locks_->Acquire(RowsOf(*job));
+  WritePlanner planner(db_.get(), *schemas_, sequencer_.get(), &clock_,
+                       replica_id_);
+  planner.Plan(job);
   absl::Status status;
   if (!planner.empty()) {
     rocksdb::WriteBatch batch;
     status = planner.Build(&batch);
-    rocksdb::WriteOptions options;
-    options.sync = true;
     if (status.ok()) {
-      status = FromRocksStatus(db_->Write(options, &batch), "commit");
+      status = FromRocksStatus(db_->Write(Synced(), &batch), "commit");
     }
   }
-  if (status.ok()) {
-    committed_seq_ = meta_.last_seq();
-    return;
-  }
-  // Nothing of the group is durable: undo the counters it advanced and fail
-  // every job, so no caller believes its write landed.
-  meta_ = before;
-  for (WriteJob* job : group) {
+  // Committed or abandoned: either way readers may now pass these sequences.
+  sequencer_->Finish(planner.seqs());
+  if (!status.ok()) {
     job->status = status;
     job->results.clear();
   }
-}
-
-absl::Status RecordStore::Submit(WriteJob* job) {
-  queue_->Run(job);
   return job->status;
 }
 
@@ -300,6 +337,9 @@ absl::StatusOr<ChangePage> RecordStore::ReadChanges(
     }
     VS_RETURN_IF_ERROR(CheckCheckpoint(after));
   }
+  // Read the complete point before the snapshot: everything at or below it
+  // is then in the snapshot.
+  uint64_t complete = last_seq();
   const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
@@ -309,15 +349,21 @@ absl::StatusOr<ChangePage> RecordStore::ReadChanges(
   size_t bytes = 0, scanned = 0;
   absl::Status status;
   for (it->Seek(keys::LogRow(after.seq() + 1));
-       it->Valid() && it->key().starts_with(keys::kLogPrefix.data());
+       it->Valid() && it->key().starts_with(rocksdb::Slice(
+                          keys::kLogPrefix.data(), keys::kLogPrefix.size()));
        it->Next()) {
     if (page.changes.size() >= query.max_changes || bytes >= query.max_bytes ||
         scanned >= kMaxScannedPerPage) {
       page.more = true;
       break;
     }
+    uint64_t seq =
+        keys::LogSeq(absl::string_view(it->key().data(), it->key().size()));
+    // A change above the complete point may have an earlier one still in
+    // flight: stop before it, so the checkpoint never steps over a change.
+    if (seq > complete) break;
     ++scanned;
-    last = keys::LogSeq(absl::string_view(it->key().data(), it->key().size()));
+    last = seq;
     v1::RecordKey key;
     absl::string_view path(it->value().data(), it->value().size());
     if (!keys::ParseRecordPath(path, &key)) {

@@ -5,7 +5,6 @@
 #ifndef VILLAGESYNC_STORAGE_RECORD_STORE_H_
 #define VILLAGESYNC_STORAGE_RECORD_STORE_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,7 +27,8 @@ class DB;
 
 namespace villagesync {
 
-class GroupCommitQueue;
+class RecordLocks;
+class Sequencer;
 struct WriteJob;
 
 // How to open a store.
@@ -85,9 +85,10 @@ struct ConflictQuery {
   size_t limit = 1000;
 };
 
-// Thread-safe. Every write (local edit or remote apply) goes through one
-// group-committed path: it is atomic (one RocksDB WriteBatch) and durable (WAL
-// synced) before the call returns, and concurrent writers share a sync.
+// Thread-safe. Every write (local edit or remote apply) is atomic (one
+// RocksDB WriteBatch) and durable (WAL synced) before the call returns.
+// Concurrent writers run in parallel, each holding the locks of the records
+// it touches, and RocksDB group-commits their batches into shared WAL syncs.
 // Reads see only committed writes.
 class RecordStore {
  public:
@@ -153,18 +154,19 @@ class RecordStore {
   absl::StatusOr<std::vector<v1::Conflict>> ListConflicts(
       const ConflictQuery& query) const;
 
-  // The local sequence of the latest committed change.
-  uint64_t last_seq() const { return committed_seq_.load(); }
+  // The local sequence up to which every change is committed: the position
+  // a change-log reader may safely reach.
+  uint64_t last_seq() const;
 
  private:
-  RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
-              storage::StoreMeta meta, uint64_t incarnation,
-              storage::IncarnationHistory history);
+  // What Open reads before constructing the store.
+  struct Persisted;
 
-  // Runs `job` through the group-commit queue; returns its status.
+  RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+              const Persisted& persisted);
+
+  // Plans and writes `job` under its records' locks; returns its status.
   absl::Status Submit(WriteJob* job);
-  // Commits one group (called by the queue's leader).
-  void CommitGroup(const std::vector<WriteJob*>& group);
   absl::Status CheckCheckpoint(const storage::Checkpoint& after) const;
 
   // Immutable after construction.
@@ -173,13 +175,11 @@ class RecordStore {
   uint64_t replica_id_;
   uint64_t incarnation_;
   storage::IncarnationHistory history_;
-  std::unique_ptr<GroupCommitQueue> queue_;
 
-  // Owned by the group-commit leader (one at a time).
-  storage::StoreMeta meta_;
+  // Thread-safe members.
+  std::unique_ptr<RecordLocks> locks_;
+  std::unique_ptr<Sequencer> sequencer_;
   HybridClock clock_;
-
-  std::atomic<uint64_t> committed_seq_{0};
 };
 
 }  // namespace villagesync

@@ -1,5 +1,7 @@
 #include "storage/validation.h"
 
+#include <cstring>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -67,10 +69,14 @@ absl::Status CheckEnum(const v1::FieldSpec& spec, const std::string& value) {
 }
 
 absl::Status CheckText(const v1::FieldSpec& spec, const std::string& text) {
-  if (text.size() <= kMaxStringValueBytes) return absl::OkStatus();
-  return Invalid(spec.name(), absl::StrCat("value of ", text.size(),
-                                           " bytes exceeds the limit of ",
-                                           kMaxStringValueBytes, " bytes"));
+  if (text.size() > kMaxStringValueBytes) {
+    return Invalid(spec.name(), absl::StrCat("value of ", text.size(),
+                                             " bytes exceeds the limit of ",
+                                             kMaxStringValueBytes, " bytes"));
+  }
+  if (!IsValidUtf8(text))
+    return Invalid(spec.name(), "text is not valid UTF-8");
+  return absl::OkStatus();
 }
 
 absl::Status CheckList(const v1::FieldSpec& spec, const v1::StringList& list) {
@@ -83,6 +89,8 @@ absl::Status CheckList(const v1::FieldSpec& spec, const v1::StringList& list) {
   for (const std::string& item : list.items()) {
     total += item.size();
     VS_RETURN_IF_ERROR(CheckEnum(spec, item));
+    if (!IsValidUtf8(item))
+      return Invalid(spec.name(), "text is not valid UTF-8");
   }
   if (total <= kMaxStringValueBytes) return absl::OkStatus();
   return Invalid(spec.name(),
@@ -170,6 +178,52 @@ absl::Status CheckAppendOnly(const v1::CollectionSchema& schema,
 }
 
 }  // namespace
+
+bool IsValidUtf8(absl::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* end = p + text.size();
+  while (p < end) {
+    // Skip ASCII eight bytes at a time.
+    while (end - p >= 8) {
+      uint64_t word;
+      std::memcpy(&word, p, 8);
+      if (word & 0x8080808080808080ULL) break;
+      p += 8;
+    }
+    // Runs of three-byte sequences (CJK text) in E1-EC, which need no
+    // overlong or surrogate checks.
+    while (end - p >= 3 && p[0] >= 0xE1 && p[0] <= 0xEC &&
+           ((p[1] & 0xC0) == 0x80) && ((p[2] & 0xC0) == 0x80)) {
+      p += 3;
+    }
+    if (p == end) break;
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    // Well-formed sequences per Unicode Table 3-7: no overlong forms, no
+    // surrogates, nothing above U+10FFFF.
+    auto cont = [&](int i) { return (p[i] & 0xC0) == 0x80; };
+    if (c >= 0xC2 && c <= 0xDF) {
+      if (end - p < 2 || !cont(1)) return false;
+      p += 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      if (end - p < 3 || !cont(1) || !cont(2)) return false;
+      if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
+        return false;
+      p += 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      if (end - p < 4 || !cont(1) || !cont(2) || !cont(3)) return false;
+      if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+        return false;
+      p += 4;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
 
 bool IsVillageCode(absl::string_view code) {
   return code.size() == 12 && AllDigits(code);

@@ -1,11 +1,14 @@
 // Row keys of the record store in RocksDB. Internal to storage/.
 //
-//   m/meta                          StoreMeta
+//   m/replica                       this replica's id (8 bytes big-endian)
+//   m/seq, m/counter, m/hlc         last sequence, dot counter and HLC time
+//                                   issued (8 bytes BE, raised by max-merge)
 //   m/incarnations                  IncarnationHistory
 //   r/<collection>/<village>/<id>   StoredRecord   (a collection + region
 //                                                   prefix is one range)
 //   l/<seq:8 bytes big-endian>      "<collection>/<village>/<id>" (change log)
-//   w/<replica:8 bytes big-endian>  last acknowledged source seq (8 bytes BE)
+//   w/<replica:8 bytes big-endian>  last acknowledged source seq (8 bytes BE,
+//                                   raised by max-merge)
 //   c/<collection>/<village>/<id>/<field>   v1::Conflict
 // '/' never occurs in a collection name, village code or record id.
 #ifndef VILLAGESYNC_STORAGE_INTERNAL_KEYS_H_
@@ -20,7 +23,10 @@
 namespace villagesync {
 namespace keys {
 
-inline constexpr absl::string_view kMeta = "m/meta";
+inline constexpr absl::string_view kReplicaId = "m/replica";
+inline constexpr absl::string_view kLastSeq = "m/seq";
+inline constexpr absl::string_view kLastCounter = "m/counter";
+inline constexpr absl::string_view kLastHlc = "m/hlc";
 inline constexpr absl::string_view kIncarnations = "m/incarnations";
 inline constexpr absl::string_view kRecordPrefix = "r/";
 inline constexpr absl::string_view kLogPrefix = "l/";

@@ -95,22 +95,37 @@ const v1::Conflict* FindConflict(const std::vector<v1::Conflict>& conflicts,
   return nullptr;
 }
 
+void MergeMax(rocksdb::WriteBatch* batch, absl::string_view row,
+              uint64_t value) {
+  batch->Merge(rocksdb::Slice(row.data(), row.size()),
+               keys::EncodeBigEndian(value));
+}
+
 }  // namespace
 
 WritePlanner::WritePlanner(rocksdb::DB* db, const SchemaRegistry& schemas,
-                           storage::StoreMeta* meta, HybridClock* clock)
-    : db_(db), schemas_(schemas), meta_(meta), clock_(clock) {}
+                           Sequencer* sequencer, HybridClock* clock,
+                           uint64_t replica_id)
+    : db_(db),
+      schemas_(schemas),
+      sequencer_(sequencer),
+      clock_(clock),
+      replica_id_(replica_id) {}
 
-WritePlanner::Slot* WritePlanner::Adopt(const std::string& row,
-                                        const v1::RecordKey& key,
-                                        const std::string* stored) {
+absl::StatusOr<WritePlanner::Slot*> WritePlanner::Adopt(
+    const std::string& row, const v1::RecordKey& key,
+    const rocksdb::Slice* stored) {
   Slot& slot = slots_[row];
   slot.record.key = key;
-  if (stored != nullptr && slot.record.stored.ParseFromString(*stored)) {
-    slot.exists = true;
-    slot.logged_seq = slot.record.stored.seq();
-    slot.old_conflicts = ConflictsOf(slot.record, schemas_);
+  if (stored == nullptr) return &slot;
+  if (!slot.record.stored.ParseFromArray(stored->data(),
+                                         static_cast<int>(stored->size()))) {
+    slots_.erase(row);
+    return absl::DataLossError(absl::StrCat("corrupt row ", row));
   }
+  slot.exists = true;
+  slot.logged_seq = slot.record.stored.seq();
+  slot.old_conflicts = ConflictsOf(slot.record, schemas_);
   return &slot;
 }
 
@@ -122,7 +137,8 @@ absl::StatusOr<WritePlanner::Slot*> WritePlanner::Load(
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &value);
   if (!s.ok() && !s.IsNotFound()) return FromRocksStatus(s, "read " + row);
-  return Adopt(row, key, s.ok() ? &value : nullptr);
+  rocksdb::Slice stored(value);
+  return Adopt(row, key, s.ok() ? &stored : nullptr);
 }
 
 absl::Status WritePlanner::Prefetch(absl::Span<const v1::Change> changes) {
@@ -144,8 +160,9 @@ absl::Status WritePlanner::Prefetch(absl::Span<const v1::Change> changes) {
     if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
       return FromRocksStatus(statuses[i], "read " + rows[i]);
     }
-    std::string stored = statuses[i].ok() ? values[i].ToString() : "";
-    Adopt(rows[i], *row_keys[i], statuses[i].ok() ? &stored : nullptr);
+    VS_RETURN_IF_ERROR(
+        Adopt(rows[i], *row_keys[i], statuses[i].ok() ? &values[i] : nullptr)
+            .status());
   }
   return absl::OkStatus();
 }
@@ -168,15 +185,15 @@ bool WritePlanner::Join(Slot* slot, const v1::Change& change) {
     }
   }
   if (touched.empty()) return false;
-  uint64_t seq = meta_->last_seq() + 1;
-  meta_->set_last_seq(seq);
+  uint64_t seq = sequencer_->NextSeq();
+  seqs_.push_back(seq);
   for (storage::StoredField* field : touched) field->set_seq(seq);
   if (!slot->exists) stored.set_created_seq(seq);
   slot->exists = true;
   stored.set_seq(seq);
-  std::string row = keys::RecordRow(slot->record.key);
-  if (std::find(dirty_.begin(), dirty_.end(), row) == dirty_.end()) {
-    dirty_.push_back(std::move(row));
+  if (!slot->dirty) {
+    slot->dirty = true;
+    dirty_.push_back(slot);
   }
   return true;
 }
@@ -216,10 +233,10 @@ void WritePlanner::PlanApply(WriteJob* job) {
 }
 
 v1::Dot WritePlanner::NextDot() {
-  meta_->set_last_counter(meta_->last_counter() + 1);
+  last_counter_ = sequencer_->NextCounter();
   v1::Dot dot;
-  dot.set_replica(meta_->replica_id());
-  dot.set_counter(meta_->last_counter());
+  dot.set_replica(replica_id_);
+  dot.set_counter(last_counter_);
   return dot;
 }
 
@@ -298,8 +315,9 @@ absl::Status WritePlanner::WriteConflicts(const Slot& slot,
 }
 
 absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
-  for (const std::string& row : dirty_) {
-    const Slot& slot = slots_.at(row);
+  for (const Slot* dirty : dirty_) {
+    const Slot& slot = *dirty;
+    std::string row = keys::RecordRow(slot.record.key);
     if (slot.logged_seq != 0) batch->Delete(keys::LogRow(slot.logged_seq));
     batch->Put(keys::LogRow(slot.record.stored.seq()),
                keys::RecordPath(slot.record.key));
@@ -307,16 +325,13 @@ absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
     VS_RETURN_IF_ERROR(WriteConflicts(slot, batch));
   }
   for (const auto& [replica, seq] : watermarks_) {
-    std::string row = keys::WatermarkRow(replica);
-    std::string old;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &old);
-    if (!s.ok() && !s.IsNotFound()) return FromRocksStatus(s, "read " + row);
-    if (s.ok() && keys::DecodeBigEndian(old) >= seq) continue;
-    batch->Put(row, keys::EncodeBigEndian(seq));
+    MergeMax(batch, keys::WatermarkRow(replica), seq);
   }
-  meta_->set_last_hlc(clock_->last());
-  batch->Put(rocksdb::Slice(keys::kMeta.data(), keys::kMeta.size()),
-             meta_->SerializeAsString());
+  // Concurrent batches commit in any order: max-merge keeps the counters
+  // from going back.
+  if (!seqs_.empty()) MergeMax(batch, keys::kLastSeq, seqs_.back());
+  if (last_counter_ != 0) MergeMax(batch, keys::kLastCounter, last_counter_);
+  MergeMax(batch, keys::kLastHlc, clock_->last());
   return absl::OkStatus();
 }
 

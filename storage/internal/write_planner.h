@@ -1,7 +1,8 @@
-// WritePlanner turns the jobs of one commit group (local edits, deletes and
-// remote applies) into a single RocksDB WriteBatch: merged records, change-log
-// moves, conflict rows, watermarks and the store's counters. Records touched
-// twice in a group are merged in memory, so the batch holds the final state.
+// WritePlanner turns one write (a local edit or delete, or a remote apply of
+// many changes) into a single RocksDB WriteBatch: merged records, change-log
+// moves, conflict rows, watermarks and the store's counters. A record changed
+// twice in one write is merged in memory, so the batch holds its final state.
+// The caller holds the records' locks from Plan until the batch is durable.
 // Internal to storage/.
 #ifndef VILLAGESYNC_STORAGE_INTERNAL_WRITE_PLANNER_H_
 #define VILLAGESYNC_STORAGE_INTERNAL_WRITE_PLANNER_H_
@@ -14,18 +15,19 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "storage/hybrid_clock.h"
-#include "storage/internal/group_commit.h"
+#include "storage/internal/sequencer.h"
 #include "storage/record_store.h"
 
 namespace rocksdb {
 class DB;
+class Slice;
 class WriteBatch;
 }  // namespace rocksdb
 
 namespace villagesync {
 
-// One caller's write, queued for group commit.
-struct WriteJob : GroupCommitQueue::Job {
+// One caller's write.
+struct WriteJob {
   enum class Kind { kApply, kPut, kDelete };
   Kind kind = Kind::kApply;
   // kApply: the changes, their source and (out) one result each.
@@ -38,17 +40,18 @@ struct WriteJob : GroupCommitQueue::Job {
   std::string author;
   // Out: the change a local write made.
   v1::Change change;
-  // Out: the job's outcome (set by the planner, then by the commit).
+  // Out: the job's outcome (set by the planner, then by the write).
   absl::Status status;
 };
 
-// Not thread-safe: used by the commit leader for one group.
+// Not thread-safe: one planner per write. Planners of concurrent writes
+// share only the (thread-safe) sequencer and clock.
 class WritePlanner {
  public:
-  // `db`, `schemas`, `meta` and `clock` must outlive the planner; `meta` and
-  // `clock` advance as sequences, dots and times are issued.
+  // Every pointer must outlive the planner. Sequences, counters and times are
+  // drawn from `sequencer` and `clock`; dots carry `replica_id`.
   WritePlanner(rocksdb::DB* db, const SchemaRegistry& schemas,
-               storage::StoreMeta* meta, HybridClock* clock);
+               Sequencer* sequencer, HybridClock* clock, uint64_t replica_id);
 
   // Plans `job`, setting its results or status. A job that fails leaves no
   // trace in the plan.
@@ -60,19 +63,26 @@ class WritePlanner {
   // Writes the plan into `batch`. Errors come from reading existing rows.
   absl::Status Build(rocksdb::WriteBatch* batch);
 
+  // The sequences the plan drew; the caller reports them to the sequencer
+  // once the batch is written (or has failed).
+  const std::vector<uint64_t>& seqs() const { return seqs_; }
+
  private:
   // A record as the group sees it.
   struct Slot {
     Record record;
     bool exists = false;      // stored before this group, or created in it
     uint64_t logged_seq = 0;  // its change-log row before this group
+    bool dirty = false;       // changed by this group
     std::vector<v1::Conflict> old_conflicts;  // before this group
   };
 
   absl::StatusOr<Slot*> Load(const v1::RecordKey& key);
   absl::Status Prefetch(absl::Span<const v1::Change> changes);
-  Slot* Adopt(const std::string& row, const v1::RecordKey& key,
-              const std::string* stored);
+  // Enters `key` into the plan with its stored bytes (null: not stored).
+  // DATA_LOSS if the stored bytes do not parse.
+  absl::StatusOr<Slot*> Adopt(const std::string& row, const v1::RecordKey& key,
+                              const rocksdb::Slice* stored);
   void PlanApply(WriteJob* job);
   v1::ApplyResult ApplyOne(const v1::Change& change);
   absl::Status PlanPut(const LocalEdit& edit, v1::Change* out);
@@ -87,11 +97,14 @@ class WritePlanner {
 
   rocksdb::DB* db_;
   const SchemaRegistry& schemas_;
-  storage::StoreMeta* meta_;
+  Sequencer* sequencer_;
   HybridClock* clock_;
+  uint64_t replica_id_;
+  std::vector<uint64_t> seqs_;
+  uint64_t last_counter_ = 0;  // highest dot counter drawn (0: none)
   absl::node_hash_map<std::string, Slot> slots_;  // by record row key
-  std::vector<std::string> dirty_;                // rows changed, in order
-  std::map<uint64_t, uint64_t> watermarks_;       // source replica -> seq
+  std::vector<Slot*> dirty_;  // slots changed, in order (node map: stable)
+  std::map<uint64_t, uint64_t> watermarks_;  // source replica -> seq
 };
 
 }  // namespace villagesync

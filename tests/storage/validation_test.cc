@@ -156,6 +156,21 @@ TEST_F(ValidationTest, OversizeValueIsRejectedWithTheLimit) {
   ExpectUnchanged();
 }
 
+TEST_F(ValidationTest, MalformedUtf8IsRejectedNamingTheField) {
+  EXPECT_THAT(store_->Put(Edit(existing_, {{"occupation", Str("农\xff民")}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("occupation"), HasSubstr("UTF-8"))));
+  ExpectUnchanged();
+}
+
+TEST(Utf8Test, AcceptsChineseAndRejectsOverlongSurrogateAndTruncatedForms) {
+  EXPECT_TRUE(IsValidUtf8("杨家坪村 ok 🌾"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate U+D800
+  EXPECT_FALSE(IsValidUtf8("\xe6\x9d"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+}
+
 TEST_F(ValidationTest, EditOfAnAppendOnlyRecordIsAFailedPrecondition) {
   v1::RecordKey visit = Key(kVillage, "visits", "v1");
   ASSERT_THAT(store_->Put(Edit(visit, {{"date", testing::Date(2024, 5, 14)},
