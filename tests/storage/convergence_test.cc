@@ -39,25 +39,6 @@ constexpr int kEdits = 10000;
 const char* const kVillages[] = {"440101001001", "440101001002"};
 constexpr int kIdsPerVillage = 25;
 
-std::shared_ptr<const SchemaRegistry> NotesRegistry() {
-  v1::SchemaSet set;
-  set.set_version(1);
-  v1::CollectionSchema* notes = set.add_collections();
-  notes->set_name("notes");
-  notes->set_kind(v1::COLLECTION_KIND_MUTABLE);
-  auto add = [&](const char* name, v1::FieldType type, v1::MergePolicy policy) {
-    v1::FieldSpec* f = notes->add_fields();
-    f->set_name(name);
-    f->set_type(type);
-    f->set_merge_policy(policy);
-  };
-  add("title", v1::FIELD_TYPE_STRING, v1::MERGE_POLICY_REVIEW);
-  add("body", v1::FIELD_TYPE_STRING, v1::MERGE_POLICY_REVIEW);
-  add("score", v1::FIELD_TYPE_INT64, v1::MERGE_POLICY_LWW);
-  add("tags", v1::FIELD_TYPE_STRING_LIST, v1::MERGE_POLICY_UNION);
-  return std::make_shared<SchemaRegistry>(set);
-}
-
 // What one accepted write did to one field, as its writer saw it.
 struct WrittenField {
   std::string path;  // record path + "/" + field ("" field = deletion)
@@ -71,7 +52,7 @@ class Simulation {
 
   void Open(const std::string& dir) {
     StoreOptions options;
-    options.schemas = NotesRegistry();
+    options.schemas = testing::NotesRegistry();
     for (int i = 0; i < kReplicas; ++i) {
       auto store = RecordStore::Open(dir + "/r" + std::to_string(i), options);
       ASSERT_THAT(store, IsOk());

@@ -30,25 +30,6 @@ using testing::Visible;
 
 constexpr char kVillage[] = "440101001001";
 
-// A collection with one field per policy, for the rows the built-ins lack.
-std::shared_ptr<const SchemaRegistry> PolicyRegistry() {
-  v1::SchemaSet set;
-  set.set_version(1);
-  v1::CollectionSchema* notes = set.add_collections();
-  notes->set_name("notes");
-  notes->set_kind(v1::COLLECTION_KIND_MUTABLE);
-  auto add = [&](const char* name, v1::FieldType type, v1::MergePolicy policy) {
-    v1::FieldSpec* f = notes->add_fields();
-    f->set_name(name);
-    f->set_type(type);
-    f->set_merge_policy(policy);
-  };
-  add("body", v1::FIELD_TYPE_STRING, v1::MERGE_POLICY_REVIEW);
-  add("score", v1::FIELD_TYPE_INT64, v1::MERGE_POLICY_LWW);
-  add("tags", v1::FIELD_TYPE_STRING_LIST, v1::MERGE_POLICY_UNION);
-  return std::make_shared<SchemaRegistry>(set);
-}
-
 class MergeTruthTableTest : public ::testing::Test {
  protected:
   void SetUp() override { OpenStores(nullptr); }
@@ -206,7 +187,7 @@ TEST_F(MergeTruthTableTest,
 
 TEST_F(MergeTruthTableTest,
        ConcurrentDifferentValuesUnderLwwTakeTheLatestAndLogIt) {
-  OpenStores(PolicyRegistry());
+  OpenStores(testing::NotesRegistry());
   v1::RecordKey note = Key(kVillage, "notes", "n1");
   ASSERT_THAT(a().Put(Edit(note, {{"body", Str("草稿")}})), IsOk());
   ASSERT_THAT(FullSync(a(), b()), IsOk());

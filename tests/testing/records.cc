@@ -67,6 +67,25 @@ LocalEdit NewMember(const std::string& village, const std::string& id,
                                             {"status", Enum("正式党员")}});
 }
 
+std::shared_ptr<const SchemaRegistry> NotesRegistry() {
+  v1::SchemaSet set;
+  set.set_version(1);
+  v1::CollectionSchema* notes = set.add_collections();
+  notes->set_name("notes");
+  notes->set_kind(v1::COLLECTION_KIND_MUTABLE);
+  auto add = [&](const char* name, v1::FieldType type, v1::MergePolicy policy) {
+    v1::FieldSpec* f = notes->add_fields();
+    f->set_name(name);
+    f->set_type(type);
+    f->set_merge_policy(policy);
+  };
+  add("title", v1::FIELD_TYPE_STRING, v1::MERGE_POLICY_REVIEW);
+  add("body", v1::FIELD_TYPE_STRING, v1::MERGE_POLICY_REVIEW);
+  add("score", v1::FIELD_TYPE_INT64, v1::MERGE_POLICY_LWW);
+  add("tags", v1::FIELD_TYPE_STRING_LIST, v1::MERGE_POLICY_UNION);
+  return std::make_shared<SchemaRegistry>(set);
+}
+
 absl::StatusOr<int> Exchange(const RecordStore& from, RecordStore& to,
                              std::string* checkpoint) {
   int applied = 0;

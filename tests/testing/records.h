@@ -4,6 +4,7 @@
 #ifndef VILLAGESYNC_TESTS_TESTING_RECORDS_H_
 #define VILLAGESYNC_TESTS_TESTING_RECORDS_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,11 @@ LocalEdit Edit(const v1::RecordKey& key,
 // A valid new `members` record in `village` (name, join_date, status).
 LocalEdit NewMember(const std::string& village, const std::string& id,
                     const std::string& name);
+
+// A registry with one collection, "notes", holding a field per merge policy:
+// title and body (review), score (int64, lww), tags (string list, union).
+// No field is required, so any edit may create a note.
+std::shared_ptr<const SchemaRegistry> NotesRegistry();
 
 // Pulls every change of `from` after `*checkpoint` (in pages) and applies it
 // to `to`, advancing `*checkpoint`. Returns how many changes were applied
