@@ -117,25 +117,40 @@ bool HasSiblingFrom(const v1::FieldState& state, uint64_t replica) {
   return false;
 }
 
+bool AllSiblingsFrom(const v1::FieldState& state, uint64_t replica) {
+  for (const v1::Sibling& s : state.siblings()) {
+    if (s.dot().replica() != replica) return false;
+  }
+  return state.siblings_size() > 0;
+}
+
+// True if `query` wants the register `state` that changed at `seq`.
+bool Wanted(const v1::FieldState& state, uint64_t seq, uint64_t since,
+            const ChangeQuery& query) {
+  if (seq <= since) return false;
+  if (query.only_replica != 0 && !HasSiblingFrom(state, query.only_replica)) {
+    return false;
+  }
+  return query.skip_replica == 0 || !AllSiblingsFrom(state, query.skip_replica);
+}
+
 // The part of `stored` that changed after `since` (see ChangeQuery).
 v1::Change ChangeSince(const v1::RecordKey& key,
                        const storage::StoredRecord& stored, uint64_t since,
-                       uint64_t only_replica) {
+                       const ChangeQuery& query) {
   v1::Change change;
   *change.mutable_key() = key;
   change.set_seq(stored.seq());
   bool whole = stored.created_seq() > since;
   for (const storage::StoredField& f : stored.fields()) {
-    if (f.seq() <= since) continue;
-    if (only_replica != 0 && !HasSiblingFrom(f.state(), only_replica)) {
+    if (Wanted(f.state(), f.seq(), since, query)) {
+      *change.add_fields() = f.state();
+    } else {
       whole = false;
-      continue;
     }
-    *change.add_fields() = f.state();
   }
   const storage::StoredField& deletion = stored.deletion();
-  if (deletion.seq() > since &&
-      (only_replica == 0 || HasSiblingFrom(deletion.state(), only_replica))) {
+  if (Wanted(deletion.state(), deletion.seq(), since, query)) {
     *change.mutable_deletion() = deletion.state();
   }
   change.set_creates(whole);
@@ -209,8 +224,9 @@ std::vector<std::string> RowsOf(const WriteJob& job) {
   switch (job.kind) {
     case WriteJob::Kind::kApply:
       rows.reserve(job.changes.size());
-      for (const v1::Change& c : job.changes)
-        rows.push_back(keys::RecordRow(c.key()));
+      for (const v1::Change* c : job.changes) {
+        rows.push_back(keys::RecordRow(c->key()));
+      }
       break;
     case WriteJob::Kind::kPut:
       rows.push_back(keys::RecordRow(job.edit->key));
@@ -266,9 +282,26 @@ absl::StatusOr<v1::Change> RecordStore::Delete(const v1::RecordKey& key,
 
 absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::Apply(
     absl::Span<const v1::Change> changes, uint64_t source_replica) {
+  std::vector<const v1::Change*> pointers;
+  pointers.reserve(changes.size());
+  for (const v1::Change& c : changes) pointers.push_back(&c);
+  return ApplyAll(std::move(pointers), source_replica);
+}
+
+absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::Apply(
+    const google::protobuf::RepeatedPtrField<v1::Change>& changes,
+    uint64_t source_replica) {
+  std::vector<const v1::Change*> pointers;
+  pointers.reserve(changes.size());
+  for (const v1::Change& c : changes) pointers.push_back(&c);
+  return ApplyAll(std::move(pointers), source_replica);
+}
+
+absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::ApplyAll(
+    std::vector<const v1::Change*> changes, uint64_t source_replica) {
   WriteJob job;
   job.kind = WriteJob::Kind::kApply;
-  job.changes = changes;
+  job.changes = std::move(changes);
   job.source_replica = source_replica;
   VS_RETURN_IF_ERROR(Submit(&job));
   return std::move(job.results);
@@ -381,8 +414,7 @@ absl::StatusOr<ChangePage> RecordStore::ReadChanges(
                    : FromRocksStatus(s, absl::StrCat("read ", path));
       break;
     }
-    v1::Change change =
-        ChangeSince(key, stored, after.seq(), query.only_replica);
+    v1::Change change = ChangeSince(key, stored, after.seq(), query);
     if (IsEmptyChange(change)) continue;
     bytes += change.ByteSizeLong();
     page.changes.push_back(std::move(change));
@@ -396,6 +428,17 @@ absl::StatusOr<ChangePage> RecordStore::ReadChanges(
   next.set_seq(last);
   page.checkpoint = next.SerializeAsString();
   return page;
+}
+
+absl::StatusOr<std::string> RecordStore::CheckpointAt(uint64_t seq) const {
+  if (seq > last_seq()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "seq: ", seq, " is beyond the change log (", last_seq(), ")"));
+  }
+  storage::Checkpoint checkpoint;
+  checkpoint.set_incarnation(incarnation_);
+  checkpoint.set_seq(seq);
+  return checkpoint.SerializeAsString();
 }
 
 absl::StatusOr<uint64_t> RecordStore::Watermark(uint64_t source_replica) const {

@@ -60,6 +60,9 @@ struct ChangeQuery {
   // If nonzero, only fields holding a value written by this replica (the
   // outbox of a device: its own edits not yet acknowledged).
   uint64_t only_replica = 0;
+  // If nonzero, leave out fields whose every value was written by this
+  // replica: the reader wrote them, so it has them (no echo on pull).
+  uint64_t skip_replica = 0;
 };
 
 // A page of the change log.
@@ -129,6 +132,10 @@ class RecordStore {
   // Errors (UNAVAILABLE, DATA_LOSS) mean nothing was written.
   absl::StatusOr<std::vector<v1::ApplyResult>> Apply(
       absl::Span<const v1::Change> changes, uint64_t source_replica = 0);
+  // The same for changes as they arrive in a request message.
+  absl::StatusOr<std::vector<v1::ApplyResult>> Apply(
+      const google::protobuf::RepeatedPtrField<v1::Change>& changes,
+      uint64_t source_replica = 0);
 
   // The record under `key`, including deleted ones (see ViewRecord).
   // NOT_FOUND if this replica has never seen it.
@@ -145,6 +152,12 @@ class RecordStore {
   // `after`; FAILED_PRECONDITION if `after` comes from another lineage of
   // this store (e.g. it was restored from an older copy): read from "" again.
   absl::StatusOr<ChangePage> ReadChanges(const ChangeQuery& query) const;
+
+  // A change-log position at `seq` of this store's current lineage, for a
+  // reader that must re-read everything after `seq` (e.g. a device whose
+  // server lost what it acknowledged). INVALID_ARGUMENT if `seq` is beyond
+  // the log.
+  absl::StatusOr<std::string> CheckpointAt(uint64_t seq) const;
 
   // The highest change seq durably received from `source_replica` (0 if
   // none).
@@ -165,6 +178,8 @@ class RecordStore {
   RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
               const Persisted& persisted);
 
+  absl::StatusOr<std::vector<v1::ApplyResult>> ApplyAll(
+      std::vector<const v1::Change*> changes, uint64_t source_replica);
   // Plans and writes `job` under its records' locks; returns its status.
   absl::Status Submit(WriteJob* job);
   absl::Status CheckCheckpoint(const storage::Checkpoint& after) const;

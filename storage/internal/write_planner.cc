@@ -141,14 +141,15 @@ absl::StatusOr<WritePlanner::Slot*> WritePlanner::Load(
   return Adopt(row, key, s.ok() ? &stored : nullptr);
 }
 
-absl::Status WritePlanner::Prefetch(absl::Span<const v1::Change> changes) {
+absl::Status WritePlanner::Prefetch(
+    const std::vector<const v1::Change*>& changes) {
   std::vector<std::string> rows;
   std::vector<const v1::RecordKey*> row_keys;
-  for (const v1::Change& c : changes) {
-    std::string row = keys::RecordRow(c.key());
+  for (const v1::Change* c : changes) {
+    std::string row = keys::RecordRow(c->key());
     if (slots_.contains(row)) continue;
     rows.push_back(std::move(row));
-    row_keys.push_back(&c.key());
+    row_keys.push_back(&c->key());
   }
   std::vector<rocksdb::Slice> slices(rows.begin(), rows.end());
   std::vector<rocksdb::PinnableSlice> values(rows.size());
@@ -222,9 +223,9 @@ void WritePlanner::PlanApply(WriteJob* job) {
   if (!job->status.ok()) return;
   job->results.reserve(job->changes.size());
   uint64_t high = 0;
-  for (const v1::Change& change : job->changes) {
-    job->results.push_back(ApplyOne(change));
-    high = std::max(high, change.seq());
+  for (const v1::Change* change : job->changes) {
+    job->results.push_back(ApplyOne(*change));
+    high = std::max(high, change->seq());
   }
   if (job->source_replica != 0 && high > 0) {
     uint64_t& mark = watermarks_[job->source_replica];

@@ -13,7 +13,6 @@
 
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/types/span.h"
 #include "storage/hybrid_clock.h"
 #include "storage/internal/sequencer.h"
 #include "storage/record_store.h"
@@ -31,7 +30,7 @@ struct WriteJob {
   enum class Kind { kApply, kPut, kDelete };
   Kind kind = Kind::kApply;
   // kApply: the changes, their source and (out) one result each.
-  absl::Span<const v1::Change> changes;
+  std::vector<const v1::Change*> changes;
   uint64_t source_replica = 0;
   std::vector<v1::ApplyResult> results;
   // kPut: the edit. kDelete: the key and author.
@@ -78,7 +77,7 @@ class WritePlanner {
   };
 
   absl::StatusOr<Slot*> Load(const v1::RecordKey& key);
-  absl::Status Prefetch(absl::Span<const v1::Change> changes);
+  absl::Status Prefetch(const std::vector<const v1::Change*>& changes);
   // Enters `key` into the plan with its stored bytes (null: not stored).
   // DATA_LOSS if the stored bytes do not parse.
   absl::StatusOr<Slot*> Adopt(const std::string& row, const v1::RecordKey& key,

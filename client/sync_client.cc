@@ -1,0 +1,405 @@
+#include "client/sync_client.h"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+#include "proto/admin.grpc.pb.h"
+#include "proto/grpc_status.h"
+#include "proto/status_macros.h"
+#include "proto/sync.grpc.pb.h"
+#include "storage/durable_file.h"
+
+namespace villagesync {
+namespace {
+
+constexpr uint64_t kMaxReceiveBytes = 64 << 20;
+
+// Worth trying again after a pause: the link or the server is busy or down.
+// gRPC's synchronous server reports a full handler pool as
+// RESOURCE_EXHAUSTED "Server Threadpool Exhausted"; other RESOURCE_EXHAUSTED
+// errors (an oversize request) are final.
+bool Retryable(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::ABORTED:
+      return true;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return absl::StrContains(status.error_message(), "Threadpool Exhausted");
+    default:
+      return false;
+  }
+}
+
+std::string StatePath(const std::string& dir) { return dir + "/client.pb"; }
+
+absl::StatusOr<client::ClientState> LoadState(const std::string& dir) {
+  client::ClientState state;
+  absl::StatusOr<std::string> bytes = ReadWholeFile(StatePath(dir));
+  if (absl::IsNotFound(bytes.status())) return state;
+  VS_RETURN_IF_ERROR(bytes.status());
+  if (!state.ParseFromString(*bytes)) {
+    return absl::DataLossError("client.pb: corrupt sync state");
+  }
+  return state;
+}
+
+bool InScope(absl::string_view scope, const v1::Change& change) {
+  return absl::StartsWith(change.key().village(), scope);
+}
+
+// One conversation with the server: a channel, the stubs and the retry
+// policy. Every call carries the bearer token and a deadline.
+class Session {
+ public:
+  Session(const client::ClientState& state, const SyncOptions& options)
+      : token_(state.token()), options_(options) {
+    grpc::ChannelArguments args;
+    args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
+    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxReceiveBytes));
+    // Bad links come and go: reconnect quickly once a link is back.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    channel_ = grpc::CreateCustomChannel(
+        state.server(), grpc::InsecureChannelCredentials(), args);
+    sync_ = v1::SyncService::NewStub(channel_);
+    admin_ = v1::AdminService::NewStub(channel_);
+  }
+
+  v1::SyncService::Stub& sync() { return *sync_; }
+  v1::AdminService::Stub& admin() { return *admin_; }
+
+  // Runs `rpc` until it succeeds, fails for good, or the attempts run out.
+  // `rpc` must be safe to repeat (every villagesync RPC is).
+  template <typename Rpc>
+  absl::Status Call(absl::string_view what, Rpc rpc) {
+    absl::Duration backoff = options_.initial_backoff;
+    grpc::Status status;
+    for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+      grpc::ClientContext context;
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+      context.set_deadline(
+          absl::ToChronoTime(absl::Now() + options_.rpc_deadline));
+      status = rpc(&context);
+      if (status.ok() || !Retryable(status)) break;
+      if (attempt < options_.max_attempts) Sleep(&backoff);
+    }
+    if (status.ok()) return absl::OkStatus();
+    absl::Status failed = FromGrpcStatus(status);
+    if (!Retryable(status)) return failed;
+    return absl::UnavailableError(
+        absl::StrCat(what, ": server unreachable after ", options_.max_attempts,
+                     " attempts: ", failed.message()));
+  }
+
+ private:
+  void Sleep(absl::Duration* backoff) {
+    std::uniform_real_distribution<double> jitter(0.5, 1.0);
+    absl::SleepFor(*backoff * jitter(rng_));
+    *backoff = std::min(*backoff * 2, options_.max_backoff);
+  }
+
+  std::string token_;
+  SyncOptions options_;
+  std::mt19937 rng_{std::random_device{}()};
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::SyncService::Stub> sync_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+};
+
+}  // namespace
+
+SyncClient::SyncClient(std::string dir, std::unique_ptr<RecordStore> store,
+                       client::ClientState state)
+    : dir_(std::move(dir)),
+      store_(std::move(store)),
+      state_(std::move(state)) {}
+
+absl::StatusOr<std::unique_ptr<SyncClient>> SyncClient::Open(
+    absl::string_view dir) {
+  std::string path(dir);
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<RecordStore> store,
+                      RecordStore::Open(path + "/store"));
+  VS_ASSIGN_OR_RETURN(client::ClientState state, LoadState(path));
+  return std::unique_ptr<SyncClient>(
+      new SyncClient(std::move(path), std::move(store), std::move(state)));
+}
+
+absl::Status SyncClient::SaveState() {
+  return WriteFileDurably(StatePath(dir_), state_.SerializeAsString());
+}
+
+std::string SyncClient::author() const {
+  return state_.user().empty() ? "local" : state_.user();
+}
+
+namespace {
+
+// Asks the server who we are and how much of ours it holds.
+absl::StatusOr<v1::HelloResponse> SayHello(Session& session,
+                                           const RecordStore& store) {
+  v1::HelloRequest request;
+  request.set_replica_id(store.replica_id());
+  request.set_schema_version(store.schemas().version());
+  request.set_client_version("villagesync-client/1");
+  v1::HelloResponse response;
+  VS_RETURN_IF_ERROR(session.Call("hello", [&](grpc::ClientContext* context) {
+    return session.sync().Hello(context, request, &response);
+  }));
+  return response;
+}
+
+}  // namespace
+
+absl::Status SyncClient::Init(absl::string_view server,
+                              absl::string_view token) {
+  if (server.empty() || token.empty()) {
+    return absl::InvalidArgumentError("server and token are both required");
+  }
+  if (state_.server() != server) {
+    // Positions belong to one server: start afresh (merging is idempotent).
+    state_.clear_push_checkpoint();
+    state_.clear_pull_checkpoint();
+    state_.set_pushed_seq(0);
+    state_.set_server_replica_id(0);
+  }
+  state_.set_server(std::string(server));
+  state_.set_token(std::string(token));
+  SyncOptions quick;
+  quick.max_attempts = 1;
+  quick.rpc_deadline = absl::Seconds(10);
+  Session session(state_, quick);
+  absl::StatusOr<v1::HelloResponse> hello = SayHello(session, *store_);
+  if (hello.ok()) {
+    state_.set_user(hello->user());
+    state_.set_role(hello->role());
+    state_.set_scope(hello->scope());
+  } else if (!absl::IsUnavailable(hello.status()) &&
+             !absl::IsDeadlineExceeded(hello.status())) {
+    return hello.status();  // refused: keep nothing
+  }
+  return SaveState();
+}
+
+namespace {
+
+// One sync round: Hello, push the outbox, pull. Every acknowledged step is
+// saved before the next, so an interrupted round resumes where it stopped.
+class SyncRound {
+ public:
+  SyncRound(Session& session, RecordStore& store, client::ClientState& state,
+            const SyncOptions& options, std::function<absl::Status()> save)
+      : session_(session),
+        store_(store),
+        state_(state),
+        options_(options),
+        save_(std::move(save)) {}
+
+  absl::Status Run(SyncReport* report) {
+    report_ = report;
+    VS_ASSIGN_OR_RETURN(v1::HelloResponse hello, SayHello(session_, store_));
+    VS_RETURN_IF_ERROR(AdoptServer(hello));
+    VS_RETURN_IF_ERROR(PushOutbox());
+    return PullAll();
+  }
+
+ private:
+  // Notes who we are and what the server holds of ours; rewinds the outbox
+  // if the server lost what it had acknowledged.
+  absl::Status AdoptServer(const v1::HelloResponse& hello) {
+    state_.set_user(hello.user());
+    state_.set_role(hello.role());
+    state_.set_scope(hello.scope());
+    if (state_.server_replica_id() != hello.server_replica_id()) {
+      if (state_.server_replica_id() != 0) {
+        // Another server answers at this address: it may lack our edits and
+        // its log positions are not the old one's.
+        state_.clear_push_checkpoint();
+        state_.set_pushed_seq(0);
+        state_.clear_pull_checkpoint();
+      }
+      state_.set_server_replica_id(hello.server_replica_id());
+    }
+    if (hello.received_seq() < state_.pushed_seq()) {
+      VS_ASSIGN_OR_RETURN(std::string rewind,
+                          store_.CheckpointAt(hello.received_seq()));
+      state_.set_push_checkpoint(std::move(rewind));
+      state_.set_pushed_seq(hello.received_seq());
+      report_->resent_lost_changes = true;
+    }
+    return save_();
+  }
+
+  absl::Status PushOutbox() {
+    while (true) {
+      ChangeQuery query;
+      query.after = state_.push_checkpoint();
+      query.only_replica = store_.replica_id();
+      query.max_changes = options_.push_batch;
+      VS_ASSIGN_OR_RETURN(ChangePage page, store_.ReadChanges(query));
+      VS_RETURN_IF_ERROR(PushPage(page));
+      state_.set_push_checkpoint(page.checkpoint);
+      VS_RETURN_IF_ERROR(save_());
+      if (options_.progress) options_.progress("push", report_->pushed);
+      if (!page.more) return absl::OkStatus();
+    }
+  }
+
+  absl::Status PushPage(const ChangePage& page) {
+    v1::PushRequest request;
+    request.set_replica_id(store_.replica_id());
+    for (const v1::Change& change : page.changes) {
+      if (InScope(state_.scope(), change)) {
+        *request.add_changes() = change;
+      } else {
+        ++report_->held_outside_scope;
+      }
+    }
+    if (request.changes_size() == 0) return absl::OkStatus();
+    v1::PushResponse response;
+    VS_RETURN_IF_ERROR(session_.Call("push", [&](grpc::ClientContext* context) {
+      return session_.sync().Push(context, request, &response);
+    }));
+    for (int i = 0; i < response.results_size(); ++i) {
+      Tally(request.changes(i), response.results(i), "");
+      if (response.results(i).outcome() != v1::APPLY_OUTCOME_REJECTED) {
+        ++report_->pushed;
+      }
+    }
+    state_.set_pushed_seq(response.received_seq());
+    return absl::OkStatus();
+  }
+
+  absl::Status PullAll() {
+    bool restarted = false;
+    while (true) {
+      v1::PullResponse response;
+      absl::Status pulled = PullPage(&response);
+      if (absl::IsFailedPrecondition(pulled) && !restarted) {
+        // A checkpoint of another server lineage: read everything again.
+        state_.clear_pull_checkpoint();
+        restarted = report_->pull_restarted = true;
+        continue;
+      }
+      VS_RETURN_IF_ERROR(pulled);
+      VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
+                          store_.Apply(response.changes()));
+      for (size_t i = 0; i < results.size(); ++i) {
+        Tally(response.changes(static_cast<int>(i)), results[i], "pulled ");
+        if (results[i].outcome() != v1::APPLY_OUTCOME_DUPLICATE)
+          ++report_->pulled;
+      }
+      state_.set_pull_checkpoint(response.checkpoint());
+      VS_RETURN_IF_ERROR(save_());
+      if (options_.progress) options_.progress("pull", report_->pulled);
+      if (!response.more()) return absl::OkStatus();
+    }
+  }
+
+  absl::Status PullPage(v1::PullResponse* response) {
+    v1::PullRequest request;
+    request.set_checkpoint(state_.pull_checkpoint());
+    request.set_max_changes(options_.pull_page);
+    request.set_replica_id(store_.replica_id());
+    return session_.Call("pull", [&](grpc::ClientContext* context) {
+      response->Clear();
+      return session_.sync().Pull(context, request, response);
+    });
+  }
+
+  void Tally(const v1::Change& change, const v1::ApplyResult& result,
+             absl::string_view direction) {
+    if (result.outcome() == v1::APPLY_OUTCOME_CONFLICT) ++report_->conflicts;
+    if (result.outcome() == v1::APPLY_OUTCOME_REJECTED) {
+      report_->rejected.push_back(
+          absl::StrCat(direction, change.key().collection(), "/",
+                       change.key().id(), ": ", result.reason()));
+    }
+  }
+
+  Session& session_;
+  RecordStore& store_;
+  client::ClientState& state_;
+  const SyncOptions& options_;
+  std::function<absl::Status()> save_;
+  SyncReport* report_ = nullptr;
+};
+
+}  // namespace
+
+absl::StatusOr<SyncReport> SyncClient::Sync(const SyncOptions& options) {
+  if (state_.server().empty()) {
+    return absl::FailedPreconditionError(
+        "not initialized: run `villagesync --store DIR init --server HOST:PORT "
+        "--token TOKEN` first");
+  }
+  Session session(state_, options);
+  SyncReport report;
+  SyncRound round(session, *store_, state_, options,
+                  [this] { return SaveState(); });
+  absl::Status status = round.Run(&report);
+  state_.set_last_error(status.ok() ? "" : std::string(status.message()));
+  if (status.ok()) state_.set_last_sync_micros(absl::ToUnixMicros(absl::Now()));
+  VS_RETURN_IF_ERROR(SaveState());
+  if (!status.ok()) return status;
+  return report;
+}
+
+absl::StatusOr<ClientStatus> SyncClient::Status() const {
+  ClientStatus status;
+  status.server = state_.server();
+  status.user = state_.user();
+  status.role = state_.role();
+  status.scope = state_.scope();
+  status.replica_id = store_->replica_id();
+  status.last_sync_micros = state_.last_sync_micros();
+  status.last_error = state_.last_error();
+  ChangeQuery query;
+  query.after = state_.push_checkpoint();
+  query.only_replica = store_->replica_id();
+  bool more = true;
+  while (more) {
+    VS_ASSIGN_OR_RETURN(ChangePage page, store_->ReadChanges(query));
+    status.pending += static_cast<int>(page.changes.size());
+    query.after = page.checkpoint;
+    more = page.more;
+  }
+  return status;
+}
+
+absl::StatusOr<v1::AddUserResponse> SyncClient::AddUser(
+    absl::string_view name, absl::string_view role, absl::string_view scope) {
+  Session session(state_, SyncOptions());
+  v1::AddUserRequest request;
+  request.set_name(std::string(name));
+  request.set_role(std::string(role));
+  request.set_scope(std::string(scope));
+  v1::AddUserResponse response;
+  VS_RETURN_IF_ERROR(
+      session.Call("add user", [&](grpc::ClientContext* context) {
+        return session.admin().AddUser(context, request, &response);
+      }));
+  return response;
+}
+
+absl::StatusOr<v1::UserInfo> SyncClient::RevokeUser(absl::string_view name) {
+  Session session(state_, SyncOptions());
+  v1::RevokeUserRequest request;
+  request.set_name(std::string(name));
+  v1::RevokeUserResponse response;
+  VS_RETURN_IF_ERROR(
+      session.Call("revoke user", [&](grpc::ClientContext* context) {
+        return session.admin().RevokeUser(context, request, &response);
+      }));
+  return response.user();
+}
+
+}  // namespace villagesync

@@ -1,0 +1,112 @@
+// SyncClient is the offline-first client library (SPEC §1, §5): a device's
+// local replica (the same record engine as the server) plus the sync loop.
+// All reads and writes go to the local store and work offline; Sync() talks
+// to the server: Hello, then Push of the outbox in acknowledged batches, then
+// Pull in pages, each step resuming where the last acknowledged one stopped.
+#ifndef VILLAGESYNC_CLIENT_SYNC_CLIENT_H_
+#define VILLAGESYNC_CLIENT_SYNC_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "client/client_state.pb.h"
+#include "proto/admin.pb.h"
+#include "storage/record_store.h"
+
+namespace villagesync {
+
+// How Sync behaves on a bad link.
+struct SyncOptions {
+  // Changes per Push and per Pull page.
+  uint32_t push_batch = 200;
+  uint32_t pull_page = 1000;
+  // Deadline of one RPC; a slow 2G link needs minutes for a full batch.
+  absl::Duration rpc_deadline = absl::Seconds(120);
+  // Retries of one RPC on UNAVAILABLE, DEADLINE_EXCEEDED or ABORTED, with
+  // exponential backoff (and jitter) between them.
+  int max_attempts = 8;
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(15);
+  // Called after every acknowledged batch or applied page (may be null).
+  std::function<void(absl::string_view stage, int done)> progress;
+};
+
+// What one Sync did.
+struct SyncReport {
+  int pushed = 0;     // changes the server acknowledged
+  int pulled = 0;     // changes received and applied locally
+  int conflicts = 0;  // pushed or pulled changes that opened a conflict
+  // Pushed changes the server refused, each "collection/id: reason".
+  std::vector<std::string> rejected;
+  // Edits outside the user's scope, kept locally but not sent.
+  int held_outside_scope = 0;
+  // True if Hello showed the server had lost acknowledged changes (restored
+  // from an old backup) and they were sent again.
+  bool resent_lost_changes = false;
+  // True if the pull restarted from the beginning (new server lineage).
+  bool pull_restarted = false;
+};
+
+// What `status` shows.
+struct ClientStatus {
+  std::string server;
+  std::string user, role, scope;
+  uint64_t replica_id = 0;
+  // Local edits not yet acknowledged by the server.
+  int pending = 0;
+  int64_t last_sync_micros = 0;
+  std::string last_error;
+};
+
+// Not thread-safe: one SyncClient per device directory, used by one thread.
+class SyncClient {
+ public:
+  // Opens (or creates) the device directory `dir`: dir/store holds the
+  // local replica, dir/client.pb the sync state.
+  static absl::StatusOr<std::unique_ptr<SyncClient>> Open(
+      absl::string_view dir);
+
+  // Points the device at `server` with `token`. If the server answers, checks
+  // the token (UNAUTHENTICATED if refused) and records who we are; if it is
+  // unreachable the settings are kept and checked at the next sync.
+  absl::Status Init(absl::string_view server, absl::string_view token);
+
+  // One sync round. OK means fully synced. UNAVAILABLE after the retries
+  // (nothing is lost: local edits stay in the outbox; acknowledged progress
+  // is kept); FAILED_PRECONDITION if the device was never initialized;
+  // UNAUTHENTICATED / PERMISSION_DENIED from the server as they come.
+  absl::StatusOr<SyncReport> Sync(const SyncOptions& options = {});
+
+  absl::StatusOr<ClientStatus> Status() const;
+
+  // Administration through the server (AdminService).
+  absl::StatusOr<v1::AddUserResponse> AddUser(absl::string_view name,
+                                              absl::string_view role,
+                                              absl::string_view scope);
+  absl::StatusOr<v1::UserInfo> RevokeUser(absl::string_view name);
+
+  // The local replica: put, get, list and delete go here, offline.
+  RecordStore& store() { return *store_; }
+  // The name recorded as author of local edits (the user, once known).
+  std::string author() const;
+
+ private:
+  SyncClient(std::string dir, std::unique_ptr<RecordStore> store,
+             client::ClientState state);
+  absl::Status SaveState();
+
+  const std::string dir_;
+  std::unique_ptr<RecordStore> store_;
+  client::ClientState state_;
+};
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_CLIENT_SYNC_CLIENT_H_

@@ -1,0 +1,78 @@
+#include "server/admin_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "proto/grpc_status.h"
+#include "proto/status_macros.h"
+#include "server/access.h"
+#include "server/sync_service.h"
+
+namespace villagesync {
+
+AdminServiceImpl::AdminServiceImpl(UserStore* users) : users_(users) {}
+
+grpc::Status AdminServiceImpl::AddUser(grpc::ServerContext* context,
+                                       const v1::AddUserRequest* request,
+                                       v1::AddUserResponse* response) {
+  absl::StatusOr<v1::UserInfo> actor = AuthenticateCall(*context, *users_);
+  if (!actor.ok()) return ToGrpcStatus(actor.status());
+  return ToGrpcStatus(DoAddUser(*actor, *request, response));
+}
+
+grpc::Status AdminServiceImpl::RevokeUser(grpc::ServerContext* context,
+                                          const v1::RevokeUserRequest* request,
+                                          v1::RevokeUserResponse* response) {
+  absl::StatusOr<v1::UserInfo> actor = AuthenticateCall(*context, *users_);
+  if (!actor.ok()) return ToGrpcStatus(actor.status());
+  return ToGrpcStatus(DoRevokeUser(*actor, *request, response));
+}
+
+grpc::Status AdminServiceImpl::ListUsers(
+    grpc::ServerContext* context, const v1::ListUsersRequest* /*request*/,
+    v1::ListUsersResponse* response) {
+  absl::StatusOr<v1::UserInfo> actor = AuthenticateCall(*context, *users_);
+  if (!actor.ok()) return ToGrpcStatus(actor.status());
+  if (actor->role() != "admin" && actor->role() != "county") {
+    return ToGrpcStatus(absl::PermissionDeniedError(
+        absl::StrCat("user \"", actor->name(), "\" may not list users")));
+  }
+  for (v1::UserInfo& user : users_->List()) {
+    if (InScope(*actor, user.scope())) *response->add_users() = std::move(user);
+  }
+  return grpc::Status::OK;
+}
+
+absl::Status AdminServiceImpl::DoAddUser(const v1::UserInfo& actor,
+                                         const v1::AddUserRequest& request,
+                                         v1::AddUserResponse* response) {
+  if (!IsRole(request.role())) {
+    // Validation before authorization: a typo should read as a typo.
+    return users_
+        ->Add(request.name(), request.role(), request.scope(), actor.name())
+        .status();
+  }
+  VS_RETURN_IF_ERROR(
+      CheckCanAdminister(actor, request.role(), request.scope()));
+  VS_ASSIGN_OR_RETURN(std::string token,
+                      users_->Add(request.name(), request.role(),
+                                  request.scope(), actor.name()));
+  VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->Authenticate(token));
+  response->set_token(std::move(token));
+  *response->mutable_user() = std::move(user);
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::DoRevokeUser(
+    const v1::UserInfo& actor, const v1::RevokeUserRequest& request,
+    v1::RevokeUserResponse* response) {
+  for (const v1::UserInfo& user : users_->List()) {
+    if (user.name() != request.name() || user.revoked()) continue;
+    VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
+    VS_ASSIGN_OR_RETURN(*response->mutable_user(),
+                        users_->Revoke(request.name(), actor.name()));
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(
+      absl::StrCat("name: no active user \"", request.name(), "\""));
+}
+
+}  // namespace villagesync

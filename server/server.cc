@@ -1,0 +1,107 @@
+#include "server/server.h"
+
+#include <iostream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "proto/status_macros.h"
+#include "server/admin_service.h"
+#include "server/sync_service.h"
+
+namespace villagesync {
+namespace {
+
+// Handler threads: each Push may wait on a WAL sync, so keep enough threads
+// for the devices of a county syncing at once (their syncs group-commit),
+// but bound them so a flood cannot exhaust memory. Beyond the bound gRPC
+// answers RESOURCE_EXHAUSTED "Server Threadpool Exhausted", which clients
+// retry with backoff.
+constexpr int kMaxHandlerThreads = 512;
+
+std::string RecordsDir(absl::string_view data_dir) {
+  return absl::StrCat(data_dir, "/records");
+}
+
+std::string UsersFile(absl::string_view data_dir) {
+  return absl::StrCat(data_dir, "/users.pb");
+}
+
+void LogToStderr(absl::string_view line) {
+  std::cerr << "villagesyncd: " << line << std::endl;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
+  if (!options.log) options.log = LogToStderr;
+  std::unique_ptr<Server> server(new Server());
+  VS_ASSIGN_OR_RETURN(server->users_,
+                      UserStore::Open(UsersFile(options.data_dir)));
+  if (server->users_->empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data dir has no users: run `villagesyncd bootstrap --data_dir ",
+        options.data_dir, "` first"));
+  }
+  VS_ASSIGN_OR_RETURN(server->store_,
+                      RecordStore::Open(RecordsDir(options.data_dir)));
+  server->log_ = std::make_unique<SessionLog>(options.log);
+  server->sync_ = std::make_unique<SyncServiceImpl>(
+      server->store_.get(), server->users_.get(), server->log_.get());
+  server->admin_ = std::make_unique<AdminServiceImpl>(server->users_.get());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &server->port_);
+  builder.RegisterService(server->sync_.get());
+  builder.RegisterService(server->admin_.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
+  builder.SetDefaultCompressionAlgorithm(GRPC_COMPRESS_GZIP);
+  grpc::ResourceQuota quota("villagesyncd");
+  quota.SetMaxThreads(kMaxHandlerThreads);
+  builder.SetResourceQuota(quota);
+  server->grpc_ = builder.BuildAndStart();
+  if (server->grpc_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen));
+  }
+  server->host_ = options.listen.substr(0, options.listen.rfind(':'));
+  options.log(absl::StrCat(
+      "serving ", server->address(), " data_dir=", options.data_dir,
+      " replica=", absl::Hex(server->store_->replica_id())));
+  return server;
+}
+
+Server::~Server() { Shutdown(); }
+
+std::string Server::address() const { return absl::StrCat(host_, ":", port_); }
+
+void Server::Shutdown(int grace_seconds) {
+  if (grpc_ == nullptr) return;
+  grpc_->Shutdown(std::chrono::system_clock::now() +
+                  std::chrono::seconds(grace_seconds));
+  grpc_->Wait();
+  grpc_.reset();
+  store_.reset();
+}
+
+absl::StatusOr<std::string> Bootstrap(absl::string_view data_dir) {
+  // Opening the record store takes its lock: a running server refuses us.
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<RecordStore> store,
+                      RecordStore::Open(RecordsDir(data_dir)));
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<UserStore> users,
+                      UserStore::Open(UsersFile(data_dir)));
+  if (!users->empty()) {
+    return absl::FailedPreconditionError(
+        "data dir already has users: bootstrap runs once");
+  }
+  return users->Add("admin", "admin", "", "bootstrap");
+}
+
+}  // namespace villagesync

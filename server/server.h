@@ -1,0 +1,76 @@
+// Server is a running villagesyncd: the record store and user store of a
+// data dir, served over gRPC (SyncService, AdminService, health) with gzip
+// on by default. main() and the integration tests both start it.
+#ifndef VILLAGESYNC_SERVER_SERVER_H_
+#define VILLAGESYNC_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/session_log.h"
+#include "storage/record_store.h"
+#include "storage/user_store.h"
+
+namespace grpc {
+class Server;
+}  // namespace grpc
+
+namespace villagesync {
+
+class AdminServiceImpl;
+class SyncServiceImpl;
+
+struct ServerOptions {
+  // Holds records/ (the record store) and users.pb.
+  std::string data_dir;
+  // host:port to listen on; port 0 picks a free port (see Server::port()).
+  std::string listen = "127.0.0.1:7443";
+  // Receives log lines (one per sync session, plus lifecycle); null means
+  // standard error.
+  SessionLog::Sink log;
+};
+
+// Thread-safe.
+class Server {
+ public:
+  // Opens the data dir and starts serving. UNAVAILABLE if the dir is in use
+  // by another server or the address cannot be bound; FAILED_PRECONDITION if
+  // the data dir has no users (run bootstrap first).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+  ~Server();  // Shuts down if still running.
+
+  // The port actually bound.
+  int port() const { return port_; }
+  // "127.0.0.1:<port>" style address clients can dial.
+  std::string address() const;
+
+  RecordStore& store() { return *store_; }
+  UserStore& users() { return *users_; }
+
+  // Stops accepting calls, lets calls in flight finish (up to `grace`
+  // seconds), then closes the stores. Idempotent; call from one thread.
+  void Shutdown(int grace_seconds = 5);
+
+ private:
+  Server() = default;
+
+  std::string host_;
+  int port_ = 0;
+  std::unique_ptr<RecordStore> store_;
+  std::unique_ptr<UserStore> users_;
+  std::unique_ptr<SessionLog> log_;
+  std::unique_ptr<SyncServiceImpl> sync_;
+  std::unique_ptr<AdminServiceImpl> admin_;
+  std::unique_ptr<grpc::Server> grpc_;
+};
+
+// Creates the data dir and its first admin user (scope: everything) and
+// returns the admin's token. FAILED_PRECONDITION if the dir already has
+// users; UNAVAILABLE if a running server holds the dir.
+absl::StatusOr<std::string> Bootstrap(absl::string_view data_dir);
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_SERVER_SERVER_H_

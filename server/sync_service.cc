@@ -1,0 +1,146 @@
+#include "server/sync_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "proto/grpc_status.h"
+#include "proto/status_macros.h"
+#include "server/access.h"
+#include "storage/validation.h"
+
+namespace villagesync {
+
+absl::StatusOr<v1::UserInfo> AuthenticateCall(
+    const grpc::ServerContext& context, const UserStore& users) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "missing \"authorization: Bearer <token>\" metadata");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  if (!absl::ConsumePrefix(&value, "Bearer ")) {
+    return absl::UnauthenticatedError(
+        "authorization metadata must be \"Bearer <token>\"");
+  }
+  return users.Authenticate(value);
+}
+
+SyncServiceImpl::SyncServiceImpl(RecordStore* store, const UserStore* users,
+                                 SessionLog* log)
+    : store_(store), users_(users), log_(log) {}
+
+v1::Limits SyncServiceImpl::Limits() {
+  v1::Limits limits;
+  limits.set_max_push_changes(kMaxPushChanges);
+  limits.set_max_request_bytes(kMaxRequestBytes);
+  limits.set_max_page_changes(kMaxPageChanges);
+  return limits;
+}
+
+grpc::Status SyncServiceImpl::Hello(grpc::ServerContext* context,
+                                    const v1::HelloRequest* request,
+                                    v1::HelloResponse* response) {
+  absl::StatusOr<v1::UserInfo> user = AuthenticateCall(*context, *users_);
+  if (!user.ok()) return ToGrpcStatus(user.status());
+  return ToGrpcStatus(DoHello(*user, *request, response));
+}
+
+grpc::Status SyncServiceImpl::Push(grpc::ServerContext* context,
+                                   const v1::PushRequest* request,
+                                   v1::PushResponse* response) {
+  absl::StatusOr<v1::UserInfo> user = AuthenticateCall(*context, *users_);
+  if (!user.ok()) return ToGrpcStatus(user.status());
+  return ToGrpcStatus(DoPush(*user, *request, response));
+}
+
+grpc::Status SyncServiceImpl::Pull(grpc::ServerContext* context,
+                                   const v1::PullRequest* request,
+                                   v1::PullResponse* response) {
+  absl::StatusOr<v1::UserInfo> user = AuthenticateCall(*context, *users_);
+  if (!user.ok()) return ToGrpcStatus(user.status());
+  return ToGrpcStatus(DoPull(*user, *request, response));
+}
+
+absl::Status SyncServiceImpl::DoHello(const v1::UserInfo& user,
+                                      const v1::HelloRequest& request,
+                                      v1::HelloResponse* response) {
+  if (request.replica_id() == 0) {
+    return absl::InvalidArgumentError("replica_id: must be set (nonzero)");
+  }
+  VS_ASSIGN_OR_RETURN(uint64_t received,
+                      store_->Watermark(request.replica_id()));
+  response->set_server_replica_id(store_->replica_id());
+  response->set_user(user.name());
+  response->set_role(user.role());
+  response->set_scope(user.scope());
+  response->set_received_seq(received);
+  response->set_schema_version(store_->schemas().version());
+  *response->mutable_limits() = Limits();
+  log_->Hello(request.replica_id(), user.name());
+  return absl::OkStatus();
+}
+
+absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
+                                     const v1::PushRequest& request,
+                                     v1::PushResponse* response) {
+  if (request.replica_id() == 0) {
+    return absl::InvalidArgumentError("replica_id: must be set (nonzero)");
+  }
+  if (request.changes_size() > static_cast<int>(kMaxPushChanges)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "changes: ", request.changes_size(), " changes exceed the limit of ",
+        kMaxPushChanges, " per push"));
+  }
+  // Authorization is all or nothing: a push reaching outside the caller's
+  // scope or role changes nothing.
+  for (const v1::Change& change : request.changes()) {
+    VS_RETURN_IF_ERROR(CheckCanWrite(user, change, store_->schemas()));
+  }
+  VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
+                      store_->Apply(request.changes(), request.replica_id()));
+  for (v1::ApplyResult& r : results) *response->add_results() = std::move(r);
+  VS_ASSIGN_OR_RETURN(uint64_t received,
+                      store_->Watermark(request.replica_id()));
+  response->set_received_seq(received);
+  log_->Pushed(request.replica_id(), request.changes_size(),
+               request.ByteSizeLong());
+  return absl::OkStatus();
+}
+
+absl::Status SyncServiceImpl::DoPull(const v1::UserInfo& user,
+                                     const v1::PullRequest& request,
+                                     v1::PullResponse* response) {
+  std::string prefix = request.village_prefix().empty()
+                           ? user.scope()
+                           : request.village_prefix();
+  if (!IsVillagePrefix(prefix)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "village_prefix: \"", prefix, "\" is not a prefix of 0-12 digits"));
+  }
+  VS_RETURN_IF_ERROR(CheckCanRead(user, prefix));
+  ChangeQuery query;
+  query.village_prefix = prefix;
+  query.after = request.checkpoint();
+  query.max_changes = request.max_changes() == 0
+                          ? kMaxPageChanges
+                          : std::min(request.max_changes(), kMaxPageChanges);
+  query.max_bytes = kMaxPageBytes;
+  query.skip_replica = request.replica_id();
+  VS_ASSIGN_OR_RETURN(ChangePage page, store_->ReadChanges(query));
+  bool pii = CanReadPii(user);
+  for (v1::Change& change : page.changes) {
+    if (!pii) WithholdPii(&change, store_->schemas());
+    *response->add_changes() = std::move(change);
+  }
+  response->set_checkpoint(page.checkpoint);
+  response->set_more(page.more);
+  response->set_server_replica_id(store_->replica_id());
+  log_->Pulled(request.replica_id(), response->changes_size(),
+               response->ByteSizeLong(), !page.more);
+  return absl::OkStatus();
+}
+
+}  // namespace villagesync

@@ -1,0 +1,61 @@
+// SyncServiceImpl serves SyncService (SPEC §5): Hello, Push and Pull for
+// devices and peers, after authenticating the bearer token and checking the
+// caller's scope and role (SPEC §6).
+#ifndef VILLAGESYNC_SERVER_SYNC_SERVICE_H_
+#define VILLAGESYNC_SERVER_SYNC_SERVICE_H_
+
+#include "proto/sync.grpc.pb.h"
+#include "server/session_log.h"
+#include "storage/record_store.h"
+#include "storage/user_store.h"
+
+namespace villagesync {
+
+// The limits a server enforces (documented in README.md).
+inline constexpr uint32_t kMaxPushChanges = 1000;
+inline constexpr uint32_t kMaxPageChanges = 1000;
+inline constexpr uint64_t kMaxRequestBytes = 16 << 20;
+inline constexpr size_t kMaxPageBytes = 4 << 20;
+
+// The caller's user, from "authorization: Bearer <token>" metadata.
+// UNAUTHENTICATED if missing, malformed, unknown or revoked.
+absl::StatusOr<v1::UserInfo> AuthenticateCall(
+    const grpc::ServerContext& context, const UserStore& users);
+
+// Thread-safe. Uses gRPC's synchronous API on purpose: Push blocks on a WAL
+// sync, which must not run on callback-API event threads.
+class SyncServiceImpl final : public v1::SyncService::Service {
+ public:
+  // All pointers must outlive the service.
+  SyncServiceImpl(RecordStore* store, const UserStore* users, SessionLog* log);
+
+  grpc::Status Hello(grpc::ServerContext* context,
+                     const v1::HelloRequest* request,
+                     v1::HelloResponse* response) override;
+  grpc::Status Push(grpc::ServerContext* context,
+                    const v1::PushRequest* request,
+                    v1::PushResponse* response) override;
+  grpc::Status Pull(grpc::ServerContext* context,
+                    const v1::PullRequest* request,
+                    v1::PullResponse* response) override;
+
+  // The limits this service enforces.
+  static v1::Limits Limits();
+
+ private:
+  absl::Status DoHello(const v1::UserInfo& user,
+                       const v1::HelloRequest& request,
+                       v1::HelloResponse* response);
+  absl::Status DoPush(const v1::UserInfo& user, const v1::PushRequest& request,
+                      v1::PushResponse* response);
+  absl::Status DoPull(const v1::UserInfo& user, const v1::PullRequest& request,
+                      v1::PullResponse* response);
+
+  RecordStore* const store_;
+  const UserStore* const users_;
+  SessionLog* const log_;
+};
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_SERVER_SYNC_SERVICE_H_

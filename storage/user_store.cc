@@ -1,0 +1,232 @@
+#include "storage/user_store.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "proto/status_macros.h"
+#include "storage/durable_file.h"
+#include "storage/validation.h"
+
+namespace villagesync {
+namespace {
+
+constexpr size_t kMaxNameLength = 64;
+constexpr int kTokenBytes = 32;
+constexpr size_t kHashHexLength = 64;
+
+bool IsUserName(absl::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+absl::Status ValidateUser(absl::string_view name, absl::string_view role,
+                          absl::string_view scope) {
+  if (!IsUserName(name)) {
+    return absl::InvalidArgumentError(
+        "name: must be 1-64 characters of [A-Za-z0-9_.-]");
+  }
+  if (!IsRole(role)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("role: must be one of ", absl::StrJoin(kRoles, ", ")));
+  }
+  if (!IsVillagePrefix(scope)) {
+    return absl::InvalidArgumentError("scope: must be 0-12 digits");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> NewToken() {
+  unsigned char bytes[kTokenBytes];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    return absl::UnavailableError("token: random generator failed");
+  }
+  return absl::StrCat(
+      "vs_", absl::BytesToHexString(absl::string_view(
+                 reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+}
+
+// Active users' hashes must be well formed and unique, or Authenticate could
+// admit the wrong user.
+absl::Status CheckFile(const storage::UserFile& file) {
+  absl::flat_hash_set<std::string> seen;
+  for (const storage::StoredUser& user : file.users()) {
+    if (user.info().revoked()) continue;
+    if (user.token_sha256().size() != kHashHexLength ||
+        !seen.insert(user.token_sha256()).second) {
+      return absl::DataLossError("user file: bad token hash for " +
+                                 user.info().name());
+    }
+  }
+  return absl::OkStatus();
+}
+
+storage::AuditEntry MakeAudit(int64_t micros, absl::string_view actor,
+                              absl::string_view action,
+                              absl::string_view target,
+                              absl::string_view detail) {
+  storage::AuditEntry entry;
+  entry.set_micros(micros);
+  entry.set_actor(std::string(actor));
+  entry.set_action(std::string(action));
+  entry.set_target(std::string(target));
+  entry.set_detail(std::string(detail));
+  return entry;
+}
+
+}  // namespace
+
+bool IsRole(absl::string_view role) {
+  return std::find(std::begin(kRoles), std::end(kRoles), role) !=
+         std::end(kRoles);
+}
+
+std::string HashToken(absl::string_view token) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (EVP_Digest(token.data(), token.size(), md, &md_len, EVP_sha256(),
+                 nullptr) != 1) {
+    return "";  // Never matches a stored hash; Add refuses it.
+  }
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(md), md_len));
+}
+
+absl::StatusOr<std::unique_ptr<UserStore>> UserStore::Open(std::string path) {
+  storage::UserFile file;
+  absl::StatusOr<std::string> data = ReadWholeFile(path);
+  bool missing = absl::IsNotFound(data.status());
+  if (!data.ok() && !missing) return data.status();
+  if (!missing && !file.ParseFromString(*data)) {
+    return absl::DataLossError("user file: does not parse");
+  }
+  VS_RETURN_IF_ERROR(CheckFile(file));
+  std::unique_ptr<UserStore> store(
+      new UserStore(std::move(path), std::move(file)));
+  if (missing) {
+    // Creating the file now reports an unwritable data dir at startup.
+    absl::MutexLock lock(&store->mu_);
+    VS_RETURN_IF_ERROR(store->Save());
+  }
+  return store;
+}
+
+UserStore::UserStore(std::string path, storage::UserFile file)
+    : path_(std::move(path)), file_(std::move(file)) {
+  for (int i = 0; i < file_.users_size(); ++i) {
+    const storage::StoredUser& user = file_.users(i);
+    if (!user.info().revoked()) by_hash_[user.token_sha256()] = i;
+  }
+}
+
+absl::StatusOr<std::string> UserStore::Add(absl::string_view name,
+                                           absl::string_view role,
+                                           absl::string_view scope,
+                                           absl::string_view actor) {
+  VS_RETURN_IF_ERROR(ValidateUser(name, role, scope));
+  VS_ASSIGN_OR_RETURN(std::string token, NewToken());
+  std::string hash = HashToken(token);
+  if (hash.empty()) return absl::InternalError("token: hashing failed");
+  int64_t now = absl::ToUnixMicros(absl::Now());
+
+  absl::MutexLock lock(&mu_);
+  for (const storage::StoredUser& user : file_.users()) {
+    if (user.info().name() == name && !user.info().revoked()) {
+      return absl::AlreadyExistsError(absl::StrCat("name: ", name, " exists"));
+    }
+  }
+  storage::StoredUser* user = file_.add_users();
+  user->mutable_info()->set_name(std::string(name));
+  user->mutable_info()->set_role(std::string(role));
+  user->mutable_info()->set_scope(std::string(scope));
+  user->mutable_info()->set_created_micros(now);
+  user->set_token_sha256(hash);
+  *file_.add_audit() = MakeAudit(now, actor, "user.add", name,
+                                 absl::StrCat("role=", role, " scope=", scope));
+  if (absl::Status s = Save(); !s.ok()) {
+    file_.mutable_users()->RemoveLast();
+    file_.mutable_audit()->RemoveLast();
+    return s;
+  }
+  by_hash_[hash] = file_.users_size() - 1;
+  return token;
+}
+
+absl::StatusOr<v1::UserInfo> UserStore::Revoke(absl::string_view name,
+                                               absl::string_view actor) {
+  int64_t now = absl::ToUnixMicros(absl::Now());
+  absl::MutexLock lock(&mu_);
+  for (storage::StoredUser& user : *file_.mutable_users()) {
+    if (user.info().name() != name || user.info().revoked()) continue;
+    user.mutable_info()->set_revoked(true);
+    *file_.add_audit() = MakeAudit(now, actor, "user.revoke", name, "");
+    if (absl::Status s = Save(); !s.ok()) {
+      user.mutable_info()->set_revoked(false);
+      file_.mutable_audit()->RemoveLast();
+      return s;
+    }
+    by_hash_.erase(user.token_sha256());
+    return user.info();
+  }
+  return absl::NotFoundError(absl::StrCat("name: no active user ", name));
+}
+
+absl::StatusOr<v1::UserInfo> UserStore::Authenticate(
+    absl::string_view token) const {
+  std::string hash = HashToken(token);
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = by_hash_.find(hash);
+  if (it == by_hash_.end()) {
+    return absl::UnauthenticatedError("unknown or revoked token");
+  }
+  return file_.users(it->second).info();
+}
+
+std::vector<v1::UserInfo> UserStore::List() const {
+  std::vector<v1::UserInfo> users;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    for (const storage::StoredUser& user : file_.users()) {
+      users.push_back(user.info());
+    }
+  }
+  // Stable: a reused name lists its revoked predecessors first.
+  std::stable_sort(users.begin(), users.end(),
+                   [](const v1::UserInfo& a, const v1::UserInfo& b) {
+                     return a.name() < b.name();
+                   });
+  return users;
+}
+
+std::vector<storage::AuditEntry> UserStore::Audit() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return {file_.audit().begin(), file_.audit().end()};
+}
+
+bool UserStore::empty() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return file_.users_size() == 0;
+}
+
+absl::Status UserStore::Save() {
+  std::string data;
+  if (!file_.SerializeToString(&data)) {
+    return absl::UnavailableError("user file: serialize failed");
+  }
+  return WriteFileDurably(path_, data);
+}
+
+}  // namespace villagesync

@@ -1,0 +1,88 @@
+// UserStore keeps a server's users (SPEC §6): name, role, village-code scope
+// and the SHA-256 hash of their bearer token (the token itself is never
+// stored), plus the audit log of user changes. Persisted in one file under
+// the data dir, replaced atomically (write, fsync, rename) on every change.
+#ifndef VILLAGESYNC_STORAGE_USER_STORE_H_
+#define VILLAGESYNC_STORAGE_USER_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "proto/admin.pb.h"
+#include "storage/user_format.pb.h"
+
+namespace villagesync {
+
+// The roles of SPEC §6, lowest to highest authority.
+inline constexpr const char* kRoles[] = {
+    "field_worker", "first_secretary", "village_secretary",
+    "township",     "county",          "admin",
+    "replica"};
+
+// True if `role` is one of kRoles.
+bool IsRole(absl::string_view role);
+
+// Thread-safe. Changes are durable before the call returns; revocation takes
+// effect for the very next Authenticate.
+class UserStore {
+ public:
+  // Opens (or creates, empty) the user file `path`. DATA_LOSS if it exists
+  // but does not parse; UNAVAILABLE if it cannot be read.
+  static absl::StatusOr<std::unique_ptr<UserStore>> Open(std::string path);
+
+  // Creates a user with a fresh random 256-bit token and returns the token.
+  // INVALID_ARGUMENT naming "name", "role" or "scope" (scope must be 0-12
+  // digits); ALREADY_EXISTS if an active user has the name (a revoked name
+  // may be reused). `actor` is recorded in the audit log.
+  absl::StatusOr<std::string> Add(absl::string_view name,
+                                  absl::string_view role,
+                                  absl::string_view scope,
+                                  absl::string_view actor)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Revokes the user's token. NOT_FOUND if no active user has the name.
+  absl::StatusOr<v1::UserInfo> Revoke(absl::string_view name,
+                                      absl::string_view actor)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The active user whose token is `token`. UNAUTHENTICATED if none (unknown
+  // or revoked token). Compares hashes only.
+  absl::StatusOr<v1::UserInfo> Authenticate(absl::string_view token) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Every user (active and revoked), sorted by name.
+  std::vector<v1::UserInfo> List() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The audit log of user changes, oldest first.
+  std::vector<storage::AuditEntry> Audit() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // True if no user was ever created (bootstrap allowed).
+  bool empty() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  UserStore(std::string path, storage::UserFile file);
+  // Writes file_ durably (temp file, fsync, rename, fsync dir).
+  absl::Status Save() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Immutable after construction.
+  const std::string path_;
+
+  mutable absl::Mutex mu_;
+  storage::UserFile file_ ABSL_GUARDED_BY(mu_);
+  // Token hash -> index into file_.users(), active users only.
+  absl::flat_hash_map<std::string, int> by_hash_ ABSL_GUARDED_BY(mu_);
+};
+
+// The lowercase hex SHA-256 of `token` (what the store keeps).
+std::string HashToken(absl::string_view token);
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_STORAGE_USER_STORE_H_

@@ -1,0 +1,151 @@
+// Bad input at the server edge (SPEC §5): malformed values, unknown
+// collections and fields, bad village codes, oversize batches and messages,
+// malformed checkpoints and prefixes. Each gets the right code and a message
+// naming the field or limit, and the server's store stays unchanged.
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/county.h"
+#include "tests/testing/raw_stub.h"
+#include "tests/testing/records.h"
+#include "tests/testing/status_matchers.h"
+
+namespace villagesync {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::IsOk;
+using testing::NewMember;
+using testing::RawStub;
+using testing::TestCounty;
+
+constexpr char kVillage[] = "440101001001";
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_THAT(county_.status(), IsOk()); }
+
+  v1::Change GoodChange(const std::string& id) {
+    auto change = scratch_->store().Put(NewMember(kVillage, id, "李建国"));
+    EXPECT_THAT(change, IsOk());
+    return change.ok() ? *change : v1::Change();
+  }
+
+  // Pushes `changes` as admin; expects the call to succeed with one result
+  // rejected with INVALID_ARGUMENT naming `field`, and nothing stored.
+  void ExpectRejected(const v1::Change& change, const std::string& field) {
+    v1::PushRequest request;
+    request.set_replica_id(scratch_->store().replica_id());
+    *request.add_changes() = change;
+    v1::PushResponse response;
+    grpc::Status status = raw_.sync->Push(
+        RawStub::Context(county_.admin_token()).get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.results_size(), 1);
+    EXPECT_EQ(response.results(0).outcome(), v1::APPLY_OUTCOME_REJECTED);
+    EXPECT_EQ(response.results(0).code(), static_cast<int>(grpc::INVALID_ARGUMENT));
+    EXPECT_THAT(response.results(0).reason(), HasSubstr(field));
+    EXPECT_EQ(county_.server().store().last_seq(), 0u);
+  }
+
+  grpc::Status Push(const v1::PushRequest& request) {
+    v1::PushResponse response;
+    return raw_.sync->Push(RawStub::Context(county_.admin_token()).get(), request,
+                           &response);
+  }
+
+  TestCounty county_;
+  RawStub raw_{county_.address()};
+  std::unique_ptr<SyncClient> scratch_ =
+      SyncClient::Open(county_.DeviceDir("scratch")).value();
+};
+
+TEST_F(BadInputTest, AValueOfTheWrongTypeIsRejectedNamingTheField) {
+  v1::Change change = GoodChange("m1");
+  for (v1::FieldState& f : *change.mutable_fields()) {
+    if (f.name() == "join_date") {
+      f.mutable_siblings(0)->mutable_value()->set_string_value("1995-07-01");
+    }
+  }
+  ExpectRejected(change, "join_date");
+}
+
+TEST_F(BadInputTest, AnUnknownCollectionIsRejected) {
+  v1::Change change = GoodChange("m1");
+  change.mutable_key()->set_collection("photos");
+  ExpectRejected(change, "collection");
+}
+
+TEST_F(BadInputTest, AnUnknownFieldIsRejected) {
+  v1::Change change = GoodChange("m1");
+  change.mutable_fields(0)->set_name("selfie");
+  ExpectRejected(change, "selfie");
+}
+
+TEST_F(BadInputTest, ABadVillageCodeIsRejected) {
+  v1::Change change = GoodChange("m1");
+  change.mutable_key()->set_village("4401");
+  ExpectRejected(change, "village");
+}
+
+TEST_F(BadInputTest, TooManyChangesInOnePushFailNamingTheLimit) {
+  v1::PushRequest request;
+  request.set_replica_id(scratch_->store().replica_id());
+  v1::Change change = GoodChange("m1");
+  for (int i = 0; i < 1001; ++i) *request.add_changes() = change;
+  grpc::Status status = Push(request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("1000"));
+  EXPECT_EQ(county_.server().store().last_seq(), 0u);
+}
+
+TEST_F(BadInputTest, AnOversizeRequestIsResourceExhausted) {
+  v1::PushRequest request;
+  request.set_replica_id(scratch_->store().replica_id());
+  v1::Change change = GoodChange("m1");
+  change.mutable_fields(0)->mutable_siblings(0)->mutable_value()->set_string_value(
+      std::string(17 << 20, 'x'));
+  *request.add_changes() = change;
+  grpc::Status status = Push(request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(county_.server().store().last_seq(), 0u);
+}
+
+TEST_F(BadInputTest, AMalformedCheckpointOrPrefixIsInvalidArgument) {
+  v1::PullRequest pull;
+  pull.set_checkpoint("not a checkpoint");
+  v1::PullResponse response;
+  grpc::Status status = raw_.sync->Pull(
+      RawStub::Context(county_.admin_token()).get(), pull, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("checkpoint"));
+  pull.clear_checkpoint();
+  pull.set_village_prefix("44ab");
+  status = raw_.sync->Pull(RawStub::Context(county_.admin_token()).get(), pull,
+                           &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("village_prefix"));
+}
+
+TEST_F(BadInputTest, AHelloWithoutAReplicaIdIsInvalidArgument) {
+  v1::HelloRequest hello;
+  v1::HelloResponse response;
+  grpc::Status status = raw_.sync->Hello(
+      RawStub::Context(county_.admin_token()).get(), hello, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("replica_id"));
+}
+
+TEST_F(BadInputTest, AddingAUserWithAnUnknownRoleNamesTheField) {
+  v1::AddUserRequest add;
+  add.set_name("x");
+  add.set_role("boss");
+  add.set_scope("4401");
+  v1::AddUserResponse response;
+  grpc::Status status = raw_.admin->AddUser(
+      RawStub::Context(county_.admin_token()).get(), add, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("role"));
+}
+
+}  // namespace
+}  // namespace villagesync

@@ -1,0 +1,155 @@
+// Devices and a real villagesyncd on 127.0.0.1:0, talking gRPC: offline edits
+// merge field by field, the same field edited differently becomes a conflict
+// on both devices and the server, and many devices at once converge.
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/county.h"
+#include "tests/testing/records.h"
+#include "tests/testing/status_matchers.h"
+
+namespace villagesync {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using testing::Edit;
+using testing::IsOk;
+using testing::Key;
+using testing::NewMember;
+using testing::QuickSync;
+using testing::Str;
+using testing::TestCounty;
+using testing::Visible;
+
+constexpr char kVillage[] = "440101001001";
+
+std::vector<std::string> ConflictFields(const RecordStore& store,
+                                        const v1::RecordKey& key) {
+  auto record = store.Get(key);
+  if (!record.ok()) return {"<missing>"};
+  return ViewRecord(*record, *store.schemas().FindCollection(key.collection()))
+      .conflict_fields;
+}
+
+class SyncIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_THAT(county_.status(), IsOk()); }
+
+  std::unique_ptr<SyncClient> Device(const std::string& name,
+                                     const std::string& token) {
+    auto device = county_.Device(name, token);
+    EXPECT_THAT(device, IsOk());
+    return device.ok() ? std::move(device).value() : nullptr;
+  }
+
+  TestCounty county_;
+};
+
+TEST_F(SyncIntegrationTest, TwoDevicesMergeDifferentFieldsAndConflictOnTheSameField) {
+  std::string token = county_.AddUser("zhou", "first_secretary", "440101001");
+  auto a = Device("a", token);
+  auto b = Device("b", token);
+  v1::RecordKey m1 = Key(kVillage, "members", "m1");
+  ASSERT_THAT(a->store().Put(NewMember(kVillage, "m1", "李建国")), IsOk());
+  ASSERT_THAT(a->Sync(QuickSync()), IsOk());
+  ASSERT_THAT(b->Sync(QuickSync()), IsOk());
+  // Offline on both: different fields, and the same field differently.
+  ASSERT_THAT(a->store().Put(Edit(m1, {{"occupation", Str("农民")},
+                                       {"phone", Str("13800000001")}})),
+              IsOk());
+  ASSERT_THAT(b->store().Put(Edit(m1, {{"party_group", Str("第一党小组")},
+                                       {"phone", Str("13900000002")}})),
+              IsOk());
+  ASSERT_THAT(a->Sync(QuickSync()), IsOk());
+  auto report = b->Sync(QuickSync());
+  ASSERT_THAT(report, IsOk());
+  EXPECT_GE(report->conflicts, 1);
+  ASSERT_THAT(a->Sync(QuickSync()), IsOk());
+  for (RecordStore* s : {&a->store(), &b->store(), &county_.server().store()}) {
+    EXPECT_EQ(Visible(*s, m1, "occupation"), "农民");
+    EXPECT_EQ(Visible(*s, m1, "party_group"), "第一党小组");
+    EXPECT_THAT(ConflictFields(*s, m1), ElementsAre("phone"));
+  }
+  EXPECT_EQ(Visible(a->store(), m1, "phone"), Visible(b->store(), m1, "phone"));
+  ConflictQuery open;
+  open.status = v1::CONFLICT_STATUS_OPEN;
+  auto on_server = county_.server().store().ListConflicts(open);
+  ASSERT_THAT(on_server, IsOk());
+  ASSERT_THAT(*on_server, SizeIs(1));
+  EXPECT_THAT(on_server->front().siblings(), SizeIs(2));
+}
+
+TEST_F(SyncIntegrationTest, ASyncSessionIsLoggedOnOneLine) {
+  std::string token = county_.AddUser("zhou", "first_secretary", "440101");
+  auto a = Device("a", token);
+  ASSERT_THAT(a->store().Put(NewMember(kVillage, "m1", "李建国")), IsOk());
+  ASSERT_THAT(a->Sync(QuickSync()), IsOk());
+  int lines = 0;
+  for (const std::string& line : county_.log_lines()) {
+    if (line.find("sync user=zhou") == std::string::npos) continue;
+    ++lines;
+    EXPECT_THAT(line, HasSubstr("in=1"));
+    EXPECT_THAT(line, HasSubstr("bytes_in="));
+    EXPECT_THAT(line, HasSubstr("duration_ms="));
+  }
+  EXPECT_EQ(lines, 1);
+}
+
+TEST_F(SyncIntegrationTest, ADeviceDoesNotDownloadItsOwnEditsBack) {
+  std::string token = county_.AddUser("zhou", "first_secretary", "440101");
+  auto a = Device("a", token);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_THAT(a->store().Put(NewMember(kVillage, "m" + std::to_string(i), "党员")),
+                IsOk());
+  }
+  auto report = a->Sync(QuickSync());
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->pushed, 20);
+  EXPECT_EQ(report->pulled, 0);
+  auto status = a->Status();
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->pending, 0);
+  EXPECT_GT(status->last_sync_micros, 0);
+}
+
+TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
+  constexpr int kDevices = 200;
+  constexpr int kRecordsEach = 5;
+  std::string token = county_.AddUser("team", "field_worker", "440101");
+  std::vector<std::unique_ptr<SyncClient>> devices;
+  for (int d = 0; d < kDevices; ++d) {
+    devices.push_back(Device("d" + std::to_string(d), token));
+    ASSERT_NE(devices.back(), nullptr);
+    for (int r = 0; r < kRecordsEach; ++r) {
+      std::string id = "d" + std::to_string(d) + "-r" + std::to_string(r);
+      ASSERT_THAT(devices.back()->store().Put(NewMember(kVillage, id, "党员" + id)),
+                  IsOk());
+    }
+  }
+  // Twice: the second round pulls what others pushed during the first.
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> threads;
+    std::vector<absl::Status> results(kDevices);
+    for (int d = 0; d < kDevices; ++d) {
+      threads.emplace_back([&, d] {
+        results[d] = devices[d]->Sync(QuickSync()).status();
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (int d = 0; d < kDevices; ++d) ASSERT_THAT(results[d], IsOk()) << d;
+  }
+  for (int d = 0; d < kDevices; ++d) {
+    auto records = devices[d]->store().List("members", kVillage, 100000);
+    ASSERT_THAT(records, IsOk());
+    ASSERT_EQ(records->size(), static_cast<size_t>(kDevices * kRecordsEach)) << d;
+  }
+  EXPECT_EQ(county_.server().store().last_seq(),
+            static_cast<uint64_t>(kDevices * kRecordsEach));
+}
+
+}  // namespace
+}  // namespace villagesync
