@@ -208,6 +208,7 @@ class SyncRound {
     VS_ASSIGN_OR_RETURN(v1::HelloResponse hello, SayHello(session_, store_));
     VS_RETURN_IF_ERROR(AdoptServer(hello));
     VS_RETURN_IF_ERROR(PushOutbox());
+    if (options_.skip_pull) return absl::OkStatus();
     return PullAll();
   }
 
@@ -242,7 +243,7 @@ class SyncRound {
     while (true) {
       ChangeQuery query;
       query.after = state_.push_checkpoint();
-      query.only_replica = store_.replica_id();
+      query.own_writes_only = true;
       query.max_changes = options_.push_batch;
       VS_ASSIGN_OR_RETURN(ChangePage page, store_.ReadChanges(query));
       VS_RETURN_IF_ERROR(PushPage(page));
@@ -364,7 +365,7 @@ absl::StatusOr<ClientStatus> SyncClient::Status() const {
   status.last_error = state_.last_error();
   ChangeQuery query;
   query.after = state_.push_checkpoint();
-  query.only_replica = store_->replica_id();
+  query.own_writes_only = true;
   bool more = true;
   while (more) {
     VS_ASSIGN_OR_RETURN(ChangePage page, store_->ReadChanges(query));

@@ -34,6 +34,8 @@ struct SyncOptions {
   int max_attempts = 8;
   absl::Duration initial_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(15);
+  // Push only (e.g. on a metered link, send edits now, fetch later).
+  bool skip_pull = false;
   // Called after every acknowledged batch or applied page (may be null).
   std::function<void(absl::string_view stage, int done)> progress;
 };

@@ -51,9 +51,14 @@ absl::Status WriteFileDurably(const std::string& path,
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Failed("create", temp);
   absl::Status written = WriteAllAndSync(fd, contents, temp);
-  ::close(fd);
-  if (!written.ok()) return written;
-  if (::rename(temp.c_str(), path.c_str()) != 0) return Failed("rename", temp);
+  if (::close(fd) != 0 && written.ok()) written = Failed("close", temp);
+  if (written.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+    written = Failed("rename", temp);
+  }
+  if (!written.ok()) {
+    ::unlink(temp.c_str());  // the old file stays as it was
+    return written;
+  }
   return SyncDirectoryOf(path);
 }
 

@@ -110,13 +110,6 @@ absl::StatusOr<storage::IncarnationHistory> StartIncarnation(
   return history;
 }
 
-bool HasSiblingFrom(const v1::FieldState& state, uint64_t replica) {
-  for (const v1::Sibling& s : state.siblings()) {
-    if (s.dot().replica() == replica) return true;
-  }
-  return false;
-}
-
 bool AllSiblingsFrom(const v1::FieldState& state, uint64_t replica) {
   for (const v1::Sibling& s : state.siblings()) {
     if (s.dot().replica() != replica) return false;
@@ -124,14 +117,13 @@ bool AllSiblingsFrom(const v1::FieldState& state, uint64_t replica) {
   return state.siblings_size() > 0;
 }
 
-// True if `query` wants the register `state` that changed at `seq`.
-bool Wanted(const v1::FieldState& state, uint64_t seq, uint64_t since,
+// True if `query` wants `field` as of checkpoint `since`.
+bool Wanted(const storage::StoredField& field, uint64_t since,
             const ChangeQuery& query) {
-  if (seq <= since) return false;
-  if (query.only_replica != 0 && !HasSiblingFrom(state, query.only_replica)) {
-    return false;
-  }
-  return query.skip_replica == 0 || !AllSiblingsFrom(state, query.skip_replica);
+  if (field.seq() <= since) return false;
+  if (query.own_writes_only && field.own_seq() <= since) return false;
+  return query.skip_replica == 0 ||
+         !AllSiblingsFrom(field.state(), query.skip_replica);
 }
 
 // The part of `stored` that changed after `since` (see ChangeQuery).
@@ -143,14 +135,14 @@ v1::Change ChangeSince(const v1::RecordKey& key,
   change.set_seq(stored.seq());
   bool whole = stored.created_seq() > since;
   for (const storage::StoredField& f : stored.fields()) {
-    if (Wanted(f.state(), f.seq(), since, query)) {
+    if (Wanted(f, since, query)) {
       *change.add_fields() = f.state();
     } else {
       whole = false;
     }
   }
   const storage::StoredField& deletion = stored.deletion();
-  if (Wanted(deletion.state(), deletion.seq(), since, query)) {
+  if (Wanted(deletion, since, query)) {
     *change.mutable_deletion() = deletion.state();
   }
   change.set_creates(whole);

@@ -57,9 +57,10 @@ struct ChangeQuery {
   // bytes (a single change larger than that is still returned alone).
   size_t max_changes = 1000;
   size_t max_bytes = 4 << 20;
-  // If nonzero, only fields holding a value written by this replica (the
-  // outbox of a device: its own edits not yet acknowledged).
-  uint64_t only_replica = 0;
+  // Only fields this replica wrote itself (Put/Delete) after `after`: the
+  // outbox of a device, its own edits not yet acknowledged. Merging others'
+  // writes into such a field later does not put it back in the outbox.
+  bool own_writes_only = false;
   // If nonzero, leave out fields whose every value was written by this
   // replica: the reader wrote them, so it has them (no echo on pull).
   uint64_t skip_replica = 0;

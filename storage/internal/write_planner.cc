@@ -168,7 +168,7 @@ absl::Status WritePlanner::Prefetch(
   return absl::OkStatus();
 }
 
-bool WritePlanner::Join(Slot* slot, const v1::Change& change) {
+bool WritePlanner::Join(Slot* slot, const v1::Change& change, bool local) {
   storage::StoredRecord& stored = slot->record.stored;
   // Element addresses of a RepeatedPtrField survive inserts, so the pointers
   // collected here stay valid while more fields are added.
@@ -188,7 +188,10 @@ bool WritePlanner::Join(Slot* slot, const v1::Change& change) {
   if (touched.empty()) return false;
   uint64_t seq = sequencer_->NextSeq();
   seqs_.push_back(seq);
-  for (storage::StoredField* field : touched) field->set_seq(seq);
+  for (storage::StoredField* field : touched) {
+    field->set_seq(seq);
+    if (local) field->set_own_seq(seq);
+  }
   if (!slot->exists) stored.set_created_seq(seq);
   slot->exists = true;
   stored.set_seq(seq);
@@ -248,7 +251,7 @@ absl::Status WritePlanner::PlanPut(const LocalEdit& edit, v1::Change* out) {
   VS_RETURN_IF_ERROR(CheckPut(schemas_, current, edit));
   WriteStamp stamp{NextDot(), clock_->Tick(), edit.author};
   *out = MakePut(current, edit, stamp);
-  Join(slot, *out);
+  Join(slot, *out, /*local=*/true);
   out->set_seq(slot->record.stored.seq());
   return absl::OkStatus();
 }
@@ -262,7 +265,7 @@ absl::Status WritePlanner::PlanDelete(const v1::RecordKey& key,
   VS_RETURN_IF_ERROR(CheckDelete(schemas_, current, key));
   WriteStamp stamp{NextDot(), clock_->Tick(), std::string(author)};
   *out = MakeDelete(slot->record, stamp);
-  Join(slot, *out);
+  Join(slot, *out, /*local=*/true);
   out->set_seq(slot->record.stored.seq());
   return absl::OkStatus();
 }

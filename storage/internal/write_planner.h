@@ -87,8 +87,10 @@ class WritePlanner {
   absl::Status PlanPut(const LocalEdit& edit, v1::Change* out);
   absl::Status PlanDelete(const v1::RecordKey& key, absl::string_view author,
                           v1::Change* out);
-  // Joins `change` into the slot; returns true if anything changed.
-  bool Join(Slot* slot, const v1::Change& change);
+  // Joins `change` into the slot; returns true if anything changed. A
+  // `local` change (this replica's own write) marks the fields it touches
+  // as own writes.
+  bool Join(Slot* slot, const v1::Change& change, bool local = false);
   v1::Sibling NewSibling(v1::Value value, const v1::Dot& dot, uint64_t hlc,
                          absl::string_view author);
   v1::Dot NextDot();

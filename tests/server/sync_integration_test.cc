@@ -12,15 +12,15 @@
 namespace villagesync {
 namespace {
 
+using testing::Edit;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::SizeIs;
-using testing::Edit;
 using testing::IsOk;
 using testing::Key;
 using testing::NewMember;
 using testing::QuickSync;
+using ::testing::SizeIs;
 using testing::Str;
 using testing::TestCounty;
 using testing::Visible;
@@ -49,7 +49,8 @@ class SyncIntegrationTest : public ::testing::Test {
   TestCounty county_;
 };
 
-TEST_F(SyncIntegrationTest, TwoDevicesMergeDifferentFieldsAndConflictOnTheSameField) {
+TEST_F(SyncIntegrationTest,
+       TwoDevicesMergeDifferentFieldsAndConflictOnTheSameField) {
   std::string token = county_.AddUser("zhou", "first_secretary", "440101001");
   auto a = Device("a", token);
   auto b = Device("b", token);
@@ -75,6 +76,11 @@ TEST_F(SyncIntegrationTest, TwoDevicesMergeDifferentFieldsAndConflictOnTheSameFi
     EXPECT_THAT(ConflictFields(*s, m1), ElementsAre("phone"));
   }
   EXPECT_EQ(Visible(a->store(), m1, "phone"), Visible(b->store(), m1, "phone"));
+  for (SyncClient* device : {a.get(), b.get()}) {
+    auto status = device->Status();
+    ASSERT_THAT(status, IsOk());
+    EXPECT_EQ(status->pending, 0) << "a merged conflict is not a new edit";
+  }
   ConflictQuery open;
   open.status = v1::CONFLICT_STATUS_OPEN;
   auto on_server = county_.server().store().ListConflicts(open);
@@ -103,8 +109,9 @@ TEST_F(SyncIntegrationTest, ADeviceDoesNotDownloadItsOwnEditsBack) {
   std::string token = county_.AddUser("zhou", "first_secretary", "440101");
   auto a = Device("a", token);
   for (int i = 0; i < 20; ++i) {
-    ASSERT_THAT(a->store().Put(NewMember(kVillage, "m" + std::to_string(i), "党员")),
-                IsOk());
+    ASSERT_THAT(
+        a->store().Put(NewMember(kVillage, "m" + std::to_string(i), "党员")),
+        IsOk());
   }
   auto report = a->Sync(QuickSync());
   ASSERT_THAT(report, IsOk());
@@ -126,8 +133,9 @@ TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
     ASSERT_NE(devices.back(), nullptr);
     for (int r = 0; r < kRecordsEach; ++r) {
       std::string id = "d" + std::to_string(d) + "-r" + std::to_string(r);
-      ASSERT_THAT(devices.back()->store().Put(NewMember(kVillage, id, "党员" + id)),
-                  IsOk());
+      ASSERT_THAT(
+          devices.back()->store().Put(NewMember(kVillage, id, "党员" + id)),
+          IsOk());
     }
   }
   // Twice: the second round pulls what others pushed during the first.
@@ -135,9 +143,8 @@ TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
     std::vector<std::thread> threads;
     std::vector<absl::Status> results(kDevices);
     for (int d = 0; d < kDevices; ++d) {
-      threads.emplace_back([&, d] {
-        results[d] = devices[d]->Sync(QuickSync()).status();
-      });
+      threads.emplace_back(
+          [&, d] { results[d] = devices[d]->Sync(QuickSync()).status(); });
     }
     for (std::thread& t : threads) t.join();
     for (int d = 0; d < kDevices; ++d) ASSERT_THAT(results[d], IsOk()) << d;
@@ -145,7 +152,8 @@ TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
   for (int d = 0; d < kDevices; ++d) {
     auto records = devices[d]->store().List("members", kVillage, 100000);
     ASSERT_THAT(records, IsOk());
-    ASSERT_EQ(records->size(), static_cast<size_t>(kDevices * kRecordsEach)) << d;
+    ASSERT_EQ(records->size(), static_cast<size_t>(kDevices * kRecordsEach))
+        << d;
   }
   EXPECT_EQ(county_.server().store().last_seq(),
             static_cast<uint64_t>(kDevices * kRecordsEach));

@@ -133,11 +133,42 @@ TEST_F(ChangeLogTest, TheOutboxQueryHoldsOnlyThisReplicasOwnWrites) {
   std::string checkpoint;
   ASSERT_THAT(testing::Exchange(**other, *store_, &checkpoint), IsOk());
   ChangeQuery outbox;
-  outbox.only_replica = store_->replica_id();
+  outbox.own_writes_only = true;
   auto page = store_->ReadChanges(outbox);
   ASSERT_THAT(page, IsOk());
   ASSERT_THAT(page->changes, SizeIs(1));
   EXPECT_EQ(page->changes[0].key().id(), "mine");
+}
+
+TEST_F(ChangeLogTest,
+       MergingAnotherReplicasWriteIntoAnOwnFieldKeepsItOutOfTheOutbox) {
+  testing::TempDir other_dir;
+  auto other = RecordStore::Open(other_dir.Sub("other"));
+  ASSERT_THAT(other, IsOk());
+  v1::RecordKey key = Key(kVillage, "members", "m1");
+  ASSERT_THAT(store_->Put(NewMember(kVillage, "m1", "甲")), IsOk());
+  std::string to_other;
+  ASSERT_THAT(testing::Exchange(*store_, **other, &to_other), IsOk());
+  ChangeQuery outbox;
+  outbox.own_writes_only = true;
+  auto pushed = store_->ReadChanges(outbox);
+  ASSERT_THAT(pushed, IsOk());
+  ASSERT_THAT(pushed->changes, SizeIs(1));
+  // The other replica edits the same field; merging it here opens a conflict
+  // but is not an edit of ours to send again.
+  ASSERT_THAT((*other)->Put(Edit(key, {{"name", Str("乙")}})), IsOk());
+  std::string from_other;
+  ASSERT_THAT(testing::Exchange(**other, *store_, &from_other), IsOk());
+  outbox.after = pushed->checkpoint;
+  auto again = store_->ReadChanges(outbox);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_THAT(again->changes, SizeIs(0));
+  // A new edit of ours is.
+  ASSERT_THAT(store_->Put(Edit(key, {{"occupation", Str("农民")}})), IsOk());
+  auto edited = store_->ReadChanges(outbox);
+  ASSERT_THAT(edited, IsOk());
+  ASSERT_THAT(edited->changes, SizeIs(1));
+  EXPECT_THAT(FieldNames(edited->changes[0]), ElementsAre("occupation"));
 }
 
 TEST_F(ChangeLogTest, ACheckpointOfAnotherStoreIsAFailedPrecondition) {

@@ -174,7 +174,7 @@ TEST_F(UserStoreTest, BadNameRoleOrScopeIsInvalidArgumentNamingTheField) {
       StatusIs(kInvalid, ::testing::AllOf(::testing::StartsWith("role: "),
                                           HasSubstr("field_worker"),
                                           HasSubstr("replica"))));
-  for (const std::string& scope : {"44a1", "4401010010011", "-1", " "}) {
+  for (const char* scope : {"44a1", "4401010010011", "-1", " "}) {
     EXPECT_THAT(store_->Add("wang", "county", scope, "root"),
                 StatusIs(kInvalid, ::testing::StartsWith("scope: ")))
         << scope;

@@ -1,0 +1,273 @@
+#include "client/cli.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <iostream>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/types/span.h"
+#include "client/internal/cli_args.h"
+#include "client/internal/cli_commands.h"
+#include "client/internal/cli_help.h"
+#include "proto/status_macros.h"
+
+namespace villagesync {
+namespace cli {
+
+absl::StatusOr<SyncClient*> CliContext::Client() {
+  if (client_ == nullptr) {
+    VS_ASSIGN_OR_RETURN(client_, SyncClient::Open(store_dir_));
+  }
+  return client_.get();
+}
+
+namespace {
+
+constexpr size_t kAnyNumber = SIZE_MAX;
+
+using CommandFn = absl::Status (*)(CliContext&, const ParsedArgs&);
+
+// One command of the table below.
+struct Command {
+  // The words that select it: "put", "admin users add".
+  const char* name;
+  const char* help;
+  // The positional arguments, for usage errors.
+  const char* operands;
+  // Its flags; every command also takes --store.
+  std::vector<FlagSpec> flags;
+  size_t min_operands, max_operands;
+  CommandFn run;
+  // True if it talks to the server: UNAVAILABLE then means unreachable (3),
+  // not a local store failure (1).
+  bool remote;
+};
+
+const std::vector<Command>& Commands() {
+  static const auto* const commands = new std::vector<Command>{
+      {"init",
+       kInitHelp,
+       "no arguments",
+       {{"server", true, true}, {"token", true, true}},
+       0,
+       0,
+       RunInit,
+       true},
+      {"put",
+       kPutHelp,
+       "COLLECTION FIELD=VALUE...",
+       {{"village", true, true}, {"id", true, false}},
+       2,
+       kAnyNumber,
+       RunPut,
+       false},
+      {"get",
+       kGetHelp,
+       "COLLECTION ID",
+       {{"village", true, false}, {"json", false, false}},
+       2,
+       2,
+       RunGet,
+       false},
+      {"list",
+       kListHelp,
+       "COLLECTION",
+       {{"village", true, false}, {"json", false, false}},
+       1,
+       1,
+       RunList,
+       false},
+      {"delete",
+       kDeleteHelp,
+       "COLLECTION ID",
+       {{"village", true, false}},
+       2,
+       2,
+       RunDelete,
+       false},
+      {"sync", kSyncHelp, "no arguments", {}, 0, 0, RunSync, true},
+      {"status",
+       kStatusHelp,
+       "no arguments",
+       {{"json", false, false}},
+       0,
+       0,
+       RunStatus,
+       false},
+      {"admin users add",
+       kAdminHelp,
+       "no arguments",
+       {{"name", true, true}, {"role", true, true}, {"scope", true, true}},
+       0,
+       0,
+       RunAddUser,
+       true},
+      {"admin users revoke", kAdminHelp, "NAME", {}, 1, 1, RunRevokeUser, true},
+  };
+  return *commands;
+}
+
+// The command whose words begin `args` (setting `*words` to their number),
+// or null.
+const Command* FindCommand(absl::Span<const std::string> args, size_t* words) {
+  for (const Command& command : Commands()) {
+    std::vector<absl::string_view> name = absl::StrSplit(command.name, ' ');
+    if (name.size() <= args.size() &&
+        std::equal(name.begin(), name.end(), args.begin())) {
+      *words = name.size();
+      return &command;
+    }
+  }
+  return nullptr;
+}
+
+int ExitCodeFor(const absl::Status& status, bool remote) {
+  if (status.ok()) return kExitOk;
+  if (IsUsageError(status)) return kExitUsage;
+  switch (status.code()) {
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      return kExitRefused;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kAborted:
+      return remote ? kExitUnreachable : kExitFailed;
+    default:
+      return kExitFailed;
+  }
+}
+
+// Prints `status` (if not OK) as the error of `command` ("" before a command
+// is known) and returns the exit code.
+int Finish(std::ostream& err, absl::string_view command,
+           const absl::Status& status, bool remote) {
+  if (status.ok()) return kExitOk;
+  std::string prefix =
+      command.empty() ? "villagesync" : absl::StrCat("villagesync ", command);
+  err << prefix << ": " << status.message() << "\n";
+  if (IsUsageError(status)) {
+    err << "Run `" << prefix << " --help` for usage.\n";
+  }
+  return ExitCodeFor(status, remote);
+}
+
+int PrintHelp(std::ostream& out, const char* help) {
+  out << help << kExitCodesHelp;
+  return kExitOk;
+}
+
+// Flags before the command: --store DIR and --help.
+struct GlobalArgs {
+  std::string store;
+  bool help = false;
+  // How many arguments they took.
+  size_t consumed = 0;
+};
+
+absl::StatusOr<GlobalArgs> ParseGlobal(const std::vector<std::string>& args) {
+  GlobalArgs global;
+  size_t& i = global.consumed;
+  for (; i < args.size() && absl::StartsWith(args[i], "-"); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      global.help = true;
+      continue;
+    }
+    if (arg != "--store" && !absl::StartsWith(arg, "--store=")) {
+      return UsageError(absl::StrCat("unknown flag ", arg));
+    }
+    if (!global.store.empty()) return UsageError("--store given twice");
+    if (arg == "--store" && i + 1 == args.size()) {
+      return UsageError("flag --store needs a value");
+    }
+    global.store = arg == "--store" ? args[++i] : args[i].substr(8);
+  }
+  return global;
+}
+
+// The store directory from before or after the command, and the operands.
+absl::Status CheckCommandLine(const Command& command, const ParsedArgs& args,
+                              std::string* store) {
+  if (args.Has("store")) {
+    if (!store->empty()) return UsageError("--store given twice");
+    *store = args.Get("store");
+  }
+  if (store->empty()) return UsageError("missing --store DIR");
+  size_t count = args.positional.size();
+  if (count < command.min_operands) {
+    return UsageError(absl::StrCat("expected ", command.operands));
+  }
+  if (count > command.max_operands) {
+    return UsageError(absl::StrCat("unexpected argument \"",
+                                   args.positional[command.max_operands],
+                                   "\" (expected ", command.operands, ")"));
+  }
+  return absl::OkStatus();
+}
+
+int RunCommand(const Command& command, std::string store,
+               absl::Span<const std::string> args, std::ostream& out,
+               std::ostream& err, bool show_progress) {
+  std::vector<FlagSpec> flags = command.flags;
+  flags.push_back({"store", true, false});
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, flags);
+  absl::Status usage = parsed.ok() ? CheckCommandLine(command, *parsed, &store)
+                                   : parsed.status();
+  if (!usage.ok()) return Finish(err, command.name, usage, false);
+  CliContext context(store, out, err, show_progress);
+  return Finish(err, command.name, command.run(context, *parsed),
+                command.remote);
+}
+
+// `args` name no command: `admin` alone asks for help, anything else is a
+// usage error.
+int NoSuchCommand(absl::Span<const std::string> args, bool help,
+                  std::ostream& out, std::ostream& err) {
+  if (args[0] == "admin") {
+    if (help || WantsHelp(args)) return PrintHelp(out, kAdminHelp);
+    return Finish(err, "admin",
+                  UsageError("expected `admin users add ...` or `admin users "
+                             "revoke NAME`"),
+                  false);
+  }
+  return Finish(err, "",
+                UsageError(absl::StrCat("unknown command \"", args[0], "\"")),
+                false);
+}
+
+int Run(const std::vector<std::string>& args, std::ostream& out,
+        std::ostream& err, bool show_progress) {
+  absl::StatusOr<GlobalArgs> global = ParseGlobal(args);
+  if (!global.ok()) return Finish(err, "", global.status(), false);
+  absl::Span<const std::string> rest =
+      absl::MakeConstSpan(args).subspan(global->consumed);
+  if (rest.empty()) {
+    if (global->help) return PrintHelp(out, kMainHelp);
+    return Finish(err, "", UsageError("missing command"), false);
+  }
+  size_t words = 0;
+  const Command* command = FindCommand(rest, &words);
+  if (command == nullptr) return NoSuchCommand(rest, global->help, out, err);
+  rest = rest.subspan(words);
+  if (global->help || WantsHelp(rest)) return PrintHelp(out, command->help);
+  return RunCommand(*command, global->store, rest, out, err, show_progress);
+}
+
+}  // namespace
+}  // namespace cli
+
+int RunCli(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err) {
+  // Progress redraws one terminal line; in a pipe or a log it is noise.
+  bool show_progress = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
+  return cli::Run(args, out, err, show_progress);
+}
+
+}  // namespace villagesync

@@ -1,0 +1,73 @@
+// The commands of the villagesync CLI and the context they run in. RunCli
+// (client/cli.cc) parses the command line, then calls one of these; each
+// returns OK or the status that decides the exit code. Internal to client/.
+#ifndef VILLAGESYNC_CLIENT_INTERNAL_CLI_COMMANDS_H_
+#define VILLAGESYNC_CLIENT_INTERNAL_CLI_COMMANDS_H_
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "client/internal/cli_args.h"
+#include "client/sync_client.h"
+
+namespace villagesync {
+namespace cli {
+
+// What a command works with: its output streams and the device directory,
+// opened on first use (so a usage error never creates a store). Not
+// thread-safe; the streams must outlive it.
+class CliContext {
+ public:
+  CliContext(std::string store_dir, std::ostream& out, std::ostream& err,
+             bool show_progress)
+      : store_dir_(std::move(store_dir)),
+        out_(out),
+        err_(err),
+        show_progress_(show_progress) {}
+
+  // The client of the device directory, opened (or created) on the first
+  // call; errors as SyncClient::Open returns them.
+  absl::StatusOr<SyncClient*> Client();
+
+  // Results go to out(); progress and diagnostics to err().
+  std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
+  // True if err() is a terminal that should show sync progress.
+  bool show_progress() const { return show_progress_; }
+
+ private:
+  // Immutable after construction.
+  const std::string store_dir_;
+  std::ostream& out_;
+  std::ostream& err_;
+  const bool show_progress_;
+
+  std::unique_ptr<SyncClient> client_;
+};
+
+// Each command receives its parsed arguments with the positional count
+// already checked (see the table in cli.cc). Usage errors are returned as
+// UsageError; other failures with the code that says what went wrong
+// (RunCli maps codes to exit codes).
+
+// Local store (record_commands.cc).
+absl::Status RunPut(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunGet(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunList(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunDelete(CliContext& ctx, const ParsedArgs& args);
+
+// Server (server_commands.cc).
+absl::Status RunInit(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunSync(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunStatus(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunAddUser(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args);
+
+}  // namespace cli
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_CLIENT_INTERNAL_CLI_COMMANDS_H_

@@ -1,0 +1,25 @@
+// The --help texts of the villagesync CLI, one per command, and the exit
+// codes every help text ends with. Internal to client/.
+#ifndef VILLAGESYNC_CLIENT_INTERNAL_CLI_HELP_H_
+#define VILLAGESYNC_CLIENT_INTERNAL_CLI_HELP_H_
+
+namespace villagesync {
+namespace cli {
+
+extern const char kMainHelp[];
+extern const char kInitHelp[];
+extern const char kPutHelp[];
+extern const char kGetHelp[];
+extern const char kListHelp[];
+extern const char kDeleteHelp[];
+extern const char kSyncHelp[];
+extern const char kStatusHelp[];
+// `admin`, `admin users`, `admin users add` and `admin users revoke`.
+extern const char kAdminHelp[];
+// The exit codes, appended to every help text.
+extern const char kExitCodesHelp[];
+
+}  // namespace cli
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_CLIENT_INTERNAL_CLI_HELP_H_

@@ -1,0 +1,169 @@
+// init, sync, status and admin users: the commands about the server. status
+// only reads local state; the others talk to the server.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "client/internal/cli_commands.h"
+#include "client/internal/json.h"
+#include "client/internal/value_text.h"
+#include "proto/status_macros.h"
+
+namespace villagesync {
+namespace cli {
+namespace {
+
+constexpr char kNotInitialized[] =
+    "this device is not initialized: run `villagesync --store DIR init "
+    "--server HOST:PORT --token TOKEN` first";
+
+bool Unreachable(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
+         absl::IsAborted(status);
+}
+
+// `status` with what happened to the local edits added to its message.
+absl::Status WithPendingNote(SyncClient& client, const absl::Status& status) {
+  absl::StatusOr<ClientStatus> now = client.Status();
+  if (!Unreachable(status) || !now.ok()) return status;
+  return absl::Status(
+      status.code(),
+      absl::StrCat("server unreachable: ", status.message(), "; ", now->pending,
+                   " local edits kept, run sync again later"));
+}
+
+// FAILED_PRECONDITION unless init has given the device a server.
+absl::StatusOr<SyncClient*> InitializedClient(CliContext& ctx) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
+  VS_ASSIGN_OR_RETURN(ClientStatus status, client->Status());
+  if (status.server.empty()) {
+    return absl::FailedPreconditionError(kNotInitialized);
+  }
+  return client;
+}
+
+void PrintReport(std::ostream& out, const SyncReport& report) {
+  out << "pushed " << report.pushed << ", pulled " << report.pulled
+      << ", conflicts " << report.conflicts << "\n";
+  for (const std::string& rejected : report.rejected) {
+    out << "rejected " << rejected << "\n";
+  }
+  if (report.held_outside_scope > 0) {
+    out << report.held_outside_scope
+        << " edits outside your scope kept here, not sent\n";
+  }
+  if (report.resent_lost_changes) {
+    out << "the server had lost acknowledged edits (restored from a "
+           "backup): they were sent again\n";
+  }
+  if (report.pull_restarted) {
+    out << "the server is a new lineage: everything was pulled again\n";
+  }
+}
+
+std::string ScopeText(const std::string& scope) {
+  return scope.empty() ? "everywhere" : scope;
+}
+
+std::string StatusJson(const ClientStatus& status) {
+  JsonObject json;
+  json.AddString("server", status.server)
+      .AddString("user", status.user)
+      .AddString("role", status.role)
+      .AddString("scope", status.scope)
+      .AddString("replica_id",
+                 absl::StrCat(absl::Hex(status.replica_id, absl::kZeroPad16)))
+      .AddRaw("pending", absl::StrCat(status.pending))
+      .AddRaw("last_sync",
+              status.last_sync_micros == 0
+                  ? "null"
+                  : JsonQuote(TimestampToText(status.last_sync_micros)))
+      .AddRaw("last_error", status.last_error.empty()
+                                ? "null"
+                                : JsonQuote(status.last_error));
+  return json.Build();
+}
+
+std::string StatusText(const ClientStatus& s) {
+  std::string text = absl::StrCat(
+      "server:     ", s.server.empty() ? "(not initialized)" : s.server, "\n",
+      "user:       ",
+      s.user.empty() ? "(unknown until the server answers)"
+                     : absl::StrCat(s.user, " (role ", s.role, ", scope ",
+                                    ScopeText(s.scope), ")"),
+      "\n", "replica:    ", absl::Hex(s.replica_id, absl::kZeroPad16), "\n",
+      "pending:    ", s.pending, " local edits not yet synced\n",
+      "last sync:  ",
+      s.last_sync_micros == 0 ? "never" : TimestampToText(s.last_sync_micros),
+      "\n");
+  if (!s.last_error.empty())
+    absl::StrAppend(&text, "last error: ", s.last_error, "\n");
+  return text;
+}
+
+}  // namespace
+
+absl::Status RunInit(CliContext& ctx, const ParsedArgs& args) {
+  std::string server = args.Get("server"), token = args.Get("token");
+  if (server.empty() || token.empty()) {
+    return UsageError("--server and --token need non-empty values");
+  }
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
+  VS_RETURN_IF_ERROR(client->Init(server, token));
+  VS_ASSIGN_OR_RETURN(ClientStatus status, client->Status());
+  if (status.user.empty()) {
+    ctx.out() << "saved server " << server
+              << "; it did not answer, the token will be checked at the "
+                 "next sync\n";
+  } else {
+    ctx.out() << "initialized: server " << server << ", user " << status.user
+              << " (role " << status.role << ", scope "
+              << ScopeText(status.scope) << ")\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunSync(CliContext& ctx, const ParsedArgs&) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  SyncOptions options;
+  std::ostream& err = ctx.err();
+  if (ctx.show_progress()) {
+    options.progress = [&err](absl::string_view stage, int done) {
+      err << "\r" << stage << ": " << done << "\033[K" << std::flush;
+    };
+  }
+  absl::StatusOr<SyncReport> report = client->Sync(options);
+  if (ctx.show_progress()) err << "\r\033[K" << std::flush;
+  if (!report.ok()) return WithPendingNote(*client, report.status());
+  PrintReport(ctx.out(), *report);
+  return absl::OkStatus();
+}
+
+absl::Status RunStatus(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
+  VS_ASSIGN_OR_RETURN(ClientStatus status, client->Status());
+  if (args.Has("json")) {
+    ctx.out() << StatusJson(status) << "\n";
+  } else {
+    ctx.out() << StatusText(status);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunAddUser(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(
+      v1::AddUserResponse added,
+      client->AddUser(args.Get("name"), args.Get("role"), args.Get("scope")));
+  ctx.out() << added.token() << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_RETURN_IF_ERROR(client->RevokeUser(args.positional[0]).status());
+  ctx.out() << "revoked " << args.positional[0] << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace cli
+}  // namespace villagesync

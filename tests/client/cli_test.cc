@@ -1,0 +1,453 @@
+#include "client/cli.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/record_store.h"
+#include "tests/testing/records.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace villagesync {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+using ::testing::SizeIs;
+using ::villagesync::testing::IsOk;
+
+constexpr char kVillage[] = "370102001001";
+
+struct CliResult {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+// Each RunCli call opens the device directory and closes it on return, as
+// separate invocations of the command do.
+class CliTest : public ::testing::Test {
+ protected:
+  // villagesync `args`, with no --store added.
+  CliResult RunRaw(const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    int code = RunCli(args, out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  // villagesync --store <device dir> `args`.
+  CliResult Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--store", store_});
+    return RunRaw(args);
+  }
+
+  // Runs a put that must succeed; returns the id it printed.
+  std::string Put(std::vector<std::string> args) {
+    args.insert(args.begin(), "put");
+    CliResult result = Run(args);
+    EXPECT_EQ(result.code, 0) << result.err;
+    EXPECT_THAT(result.out, Not(IsEmpty()));
+    return result.out.empty() ? ""
+                              : result.out.substr(0, result.out.size() - 1);
+  }
+
+  // The member 王秀兰 of DOMAIN.md sample 3, with a phone number.
+  std::string PutWangXiulan(const std::string& id) {
+    return Put({"members", "--village", kVillage, "--id", id, "name=王秀兰",
+                "join_date=1963-05-04", "status=正式党员",
+                "care_flags=老党员，生活困难党员", "phone=13800000000"});
+  }
+
+  // Gives the device a concurrent edit of `key` from another replica:
+  // `device_edit` is made on the device's store (as `put` would) and
+  // `other_edit` on a second store that has seen the same history, then the
+  // two exchange changes. The device's store is closed again on return.
+  void EditConcurrently(
+      const v1::RecordKey& key,
+      std::vector<std::pair<std::string, v1::Value>> device_edit,
+      std::vector<std::pair<std::string, v1::Value>> other_edit,
+      bool device_deletes = false) {
+    auto device = RecordStore::Open(store_ + "/store");
+    auto other = RecordStore::Open(dir_.Sub("other"));
+    ASSERT_THAT(device, IsOk());
+    ASSERT_THAT(other, IsOk());
+    ASSERT_THAT(villagesync::testing::FullSync(**device, **other), IsOk());
+    if (device_deletes) {
+      ASSERT_THAT((*device)->Delete(key, "device"), IsOk());
+    } else {
+      ASSERT_THAT((*device)->Put(villagesync::testing::Edit(key, device_edit)),
+                  IsOk());
+    }
+    ASSERT_THAT((*other)->Put(villagesync::testing::Edit(key, other_edit)),
+                IsOk());
+    ASSERT_THAT(villagesync::testing::FullSync(**device, **other), IsOk());
+  }
+
+  villagesync::testing::TempDir dir_{villagesync::testing::TempDir::kInMemory};
+  const std::string store_ = dir_.Sub("device");
+};
+
+TEST_F(CliTest, PutPrintsANewIdAndGetJsonShowsTheMemberExactly) {
+  std::string id =
+      Put({"members", "--village", kVillage, "name=王秀兰",
+           "join_date=1963-05-04", "status=正式党员",
+           "care_flags=老党员，生活困难党员", "phone=13800000000"});
+  EXPECT_THAT(id, MatchesRegex("[0-9A-HJKMNP-TV-Z]{26}"));
+
+  CliResult get = Run({"get", "members", id, "--json"});
+  EXPECT_EQ(get.code, 0) << get.err;
+  EXPECT_EQ(get.out,
+            absl::StrCat(R"({"collection":"members","id":")", id,
+                         R"(","village":"370102001001","fields":{)",
+                         R"("name":"王秀兰","phone":"13800000000",)",
+                         R"("join_date":"1963-05-04","status":"正式党员",)",
+                         R"("care_flags":["老党员","生活困难党员"]},)",
+                         R"("conflicts":[],"deleted":false})", "\n"));
+  EXPECT_THAT(get.err, IsEmpty());
+}
+
+TEST_F(CliTest, MoneyInYuanIsStoredAndShownInFen) {
+  std::string id = Put({"dues", "--village", kVillage, "--id", "dues-2024h1",
+                        "member=李建国", "months=2024-01..2024-06",
+                        "amount=6.00", "paid_date=2024-06-28"});
+  EXPECT_EQ(id, "dues-2024h1");
+
+  CliResult get = Run({"get", "dues", "dues-2024h1", "--json"});
+  EXPECT_EQ(get.code, 0) << get.err;
+  EXPECT_EQ(
+      get.out,
+      R"({"collection":"dues","id":"dues-2024h1","village":"370102001001",)"
+      R"("fields":{"member":"李建国","months":"2024-01..2024-06",)"
+      R"("amount":600,"paid_date":"2024-06-28"},"conflicts":[],)"
+      R"("deleted":false})"
+      "\n");
+}
+
+TEST_F(CliTest, PutWithTheIdOfAnExistingRecordChangesOnlyTheNamedField) {
+  PutWangXiulan("wxl");
+  std::string before = Run({"get", "members", "wxl", "--json"}).out;
+
+  EXPECT_EQ(Put({"members", "--village", kVillage, "--id", "wxl",
+                 "phone=13900000000"}),
+            "wxl");
+
+  std::string after = Run({"get", "members", "wxl", "--json"}).out;
+  std::string expected = before;
+  expected.replace(expected.find("13800000000"), 11, "13900000000");
+  EXPECT_EQ(after, expected);
+}
+
+TEST_F(CliTest, AnEmptyValueClearsTheField) {
+  PutWangXiulan("wxl");
+  Put({"members", "--village", kVillage, "--id", "wxl", "phone="});
+  CliResult get = Run({"get", "members", "wxl", "--json"});
+  EXPECT_THAT(get.out, Not(HasSubstr("phone")));
+  EXPECT_THAT(get.out, HasSubstr(R"("name":"王秀兰")"));
+}
+
+TEST_F(CliTest, AnImpossibleDateFailsNamingTheFieldAndWritesNothing) {
+  CliResult put =
+      Run({"put", "members", "--village", kVillage, "--id", "m1", "name=李建国",
+           "join_date=2024-13-40", "status=正式党员"});
+  EXPECT_EQ(put.code, 1);
+  EXPECT_THAT(put.err, AllOf(HasSubstr("join_date"), HasSubstr("2024-13-40")));
+  EXPECT_THAT(put.out, IsEmpty());
+  EXPECT_EQ(Run({"get", "members", "m1"}).code, 1);
+}
+
+TEST_F(CliTest, AnUnknownFieldFailsNamingTheField) {
+  CliResult put =
+      Run({"put", "members", "--village", kVillage, "name=李建国",
+           "join_date=1995-07-01", "status=正式党员", "nickname=老李"});
+  EXPECT_EQ(put.code, 1);
+  EXPECT_THAT(put.err,
+              AllOf(HasSubstr("nickname"), HasSubstr("unknown field")));
+}
+
+TEST_F(CliTest, AValueOutsideTheEnumFailsNamingTheField) {
+  CliResult put = Run({"put", "members", "--village", kVillage, "name=李建国",
+                       "join_date=1995-07-01", "status=群众"});
+  EXPECT_EQ(put.code, 1);
+  EXPECT_THAT(put.err, AllOf(HasSubstr("status"), HasSubstr("正式党员")));
+}
+
+TEST_F(CliTest, AMissingRequiredFieldOnCreateFailsNamingTheField) {
+  CliResult put = Run({"put", "members", "--village", kVillage, "name=李建国",
+                       "status=正式党员"});
+  EXPECT_EQ(put.code, 1);
+  EXPECT_THAT(put.err, HasSubstr("join_date"));
+}
+
+TEST_F(CliTest, AnUnknownCollectionFailsListingTheKnownOnes) {
+  CliResult put = Run({"put", "memberz", "--village", kVillage, "name=x"});
+  EXPECT_EQ(put.code, 1);
+  EXPECT_THAT(put.err, AllOf(HasSubstr("memberz"), HasSubstr("members")));
+}
+
+TEST_F(CliTest, AnAppendOnlyRecordIsNeverEdited) {
+  Put({"dues", "--village", kVillage, "--id", "d1", "member=李建国",
+       "months=2024-01..2024-06", "amount=6.00"});
+  CliResult edit =
+      Run({"put", "dues", "--village", kVillage, "--id", "d1", "amount=7.00"});
+  EXPECT_EQ(edit.code, 1);
+  EXPECT_THAT(edit.err, HasSubstr("append-only"));
+}
+
+TEST_F(CliTest, DeleteThenGetShowsTheRecordAsDeletedAndListOmitsIt) {
+  PutWangXiulan("wxl");
+  CliResult del = Run({"delete", "members", "wxl"});
+  EXPECT_EQ(del.code, 0) << del.err;
+  EXPECT_THAT(del.out, HasSubstr("wxl"));
+
+  CliResult get = Run({"get", "members", "wxl", "--json"});
+  EXPECT_EQ(get.code, 0) << get.err;
+  EXPECT_EQ(get.out,
+            R"({"collection":"members","id":"wxl","village":"370102001001",)"
+            R"("fields":{},"conflicts":[],"deleted":true})"
+            "\n");
+  EXPECT_THAT(Run({"get", "members", "wxl"}).out, HasSubstr("deleted: true"));
+  EXPECT_EQ(Run({"list", "members"}).out, "");
+}
+
+TEST_F(CliTest, DeletingARecordTwiceFailsWithNotFound) {
+  PutWangXiulan("wxl");
+  EXPECT_EQ(Run({"delete", "members", "wxl"}).code, 0);
+  CliResult again = Run({"delete", "members", "wxl"});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_THAT(again.err, HasSubstr("no record members/wxl"));
+}
+
+TEST_F(CliTest, ListVillagePrefixKeepsOnlyThatRegion) {
+  for (const char* village : {"370102001001", "370102001002", "370103002001"}) {
+    Put({"members", "--village", village, "--id", absl::StrCat("m", village),
+         "name=李建国", "join_date=1995-07-01", "status=正式党员"});
+  }
+  CliResult township = Run({"list", "members", "--village", "370102001"});
+  EXPECT_EQ(township.code, 0) << township.err;
+  std::vector<std::string> lines =
+      absl::StrSplit(township.out, '\n', absl::SkipEmpty());
+  ASSERT_THAT(lines, SizeIs(2));
+  EXPECT_THAT(lines[0],
+              AllOf(HasSubstr("m370102001001"), HasSubstr("name=李建国"),
+                    HasSubstr("status=正式党员")));
+  EXPECT_THAT(lines[1], HasSubstr("370102001002"));
+  EXPECT_THAT(Run({"list", "members"}).out,
+              HasSubstr("m370103002001  370103002001"));
+}
+
+TEST_F(CliTest, ListJsonIsAnArrayOfTheObjectsGetPrints) {
+  PutWangXiulan("a1");
+  PutWangXiulan("a2");
+  CliResult list = Run({"list", "members", "--json"});
+  EXPECT_EQ(list.code, 0) << list.err;
+  std::string a1 = Run({"get", "members", "a1", "--json"}).out;
+  std::string a2 = Run({"get", "members", "a2", "--json"}).out;
+  a1.pop_back();  // the newline after the object
+  EXPECT_EQ(list.out, absl::StrCat("[\n", a1, ",\n", a2, "]\n"));
+  EXPECT_EQ(Run({"list", "talks", "--json"}).out, "[]\n");
+}
+
+TEST_F(CliTest, AnIdInTwoVillagesNeedsTheVillageNamed) {
+  Put({"members", "--village", "370102001001", "--id", "same", "name=甲",
+       "join_date=1995-07-01", "status=正式党员"});
+  Put({"members", "--village", "370102001002", "--id", "same", "name=乙",
+       "join_date=1995-07-01", "status=正式党员"});
+  CliResult ambiguous = Run({"get", "members", "same"});
+  EXPECT_EQ(ambiguous.code, 1);
+  EXPECT_THAT(ambiguous.err,
+              AllOf(HasSubstr("--village"), HasSubstr("370102001002")));
+  CliResult named =
+      Run({"get", "members", "same", "--village", "370102001002", "--json"});
+  EXPECT_EQ(named.code, 0) << named.err;
+  EXPECT_THAT(named.out, HasSubstr(R"("name":"乙")"));
+}
+
+TEST_F(CliTest, GetShowsOneFieldPerLineForPeople) {
+  PutWangXiulan("wxl");
+  CliResult get = Run({"get", "members", "wxl"});
+  EXPECT_EQ(get.code, 0) << get.err;
+  EXPECT_EQ(get.out,
+            "members/wxl (village 370102001001)\n"
+            "name: 王秀兰\n"
+            "phone: 13800000000\n"
+            "join_date: 1963-05-04\n"
+            "status: 正式党员\n"
+            "care_flags: 老党员,生活困难党员\n");
+}
+
+TEST_F(CliTest, FieldsInConflictAreListedAndMarked) {
+  PutWangXiulan("wxl");
+  v1::RecordKey key = villagesync::testing::Key(kVillage, "members", "wxl");
+  EditConcurrently(key, {{"status", villagesync::testing::Enum("停止党籍")}},
+                   {{"status", villagesync::testing::Enum("死亡")}});
+
+  CliResult json = Run({"get", "members", "wxl", "--json"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  EXPECT_THAT(json.out,
+              HasSubstr(R"("conflicts":["status"],"deleted":false})"));
+  CliResult text = Run({"get", "members", "wxl"});
+  EXPECT_THAT(text.out, MatchesRegex(".*\nstatus: [^\n]*\\[conflict.*"));
+  EXPECT_THAT(Run({"list", "members"}).out, HasSubstr("[conflict: status]"));
+}
+
+TEST_F(CliTest, ADeleteMeetingAConcurrentEditIsShownAsADeleteConflict) {
+  PutWangXiulan("wxl");
+  v1::RecordKey key = villagesync::testing::Key(kVillage, "members", "wxl");
+  EditConcurrently(key, {}, {{"phone", villagesync::testing::Str("139")}},
+                   /*device_deletes=*/true);
+
+  CliResult json = Run({"get", "members", "wxl", "--json"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  EXPECT_THAT(json.out,
+              HasSubstr(R"("deleted":false,"delete_conflict":true})"));
+  EXPECT_THAT(Run({"get", "members", "wxl"}).out, HasSubstr("delete conflict"));
+  EXPECT_THAT(Run({"list", "members"}).out, HasSubstr("[delete conflict]"));
+}
+
+TEST_F(CliTest, StatusJsonOfANewDeviceCountsItsPendingEdits) {
+  PutWangXiulan("wxl");
+  CliResult status = Run({"status", "--json"});
+  EXPECT_EQ(status.code, 0) << status.err;
+  EXPECT_THAT(status.out,
+              MatchesRegex(R"(\{"server":"","user":"","role":"","scope":"",)"
+                           R"("replica_id":"[0-9a-f]{16}","pending":1,)"
+                           R"("last_sync":null,"last_error":null\}
+)"));
+  EXPECT_THAT(Run({"status"}).out, HasSubstr("not initialized"));
+}
+
+TEST_F(CliTest, SyncWithoutInitFailsAndSaysHowToInit) {
+  CliResult sync = Run({"sync"});
+  EXPECT_EQ(sync.code, 1);
+  EXPECT_THAT(sync.err, HasSubstr("init --server"));
+}
+
+TEST_F(CliTest, InitWithAnUnreachableServerKeepsTheSettingsForTheNextSync) {
+  // A bound socket that never listens: connections are refused at once.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::string server = absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+
+  CliResult init = Run({"init", "--server", server, "--token", "t0ken"});
+  EXPECT_EQ(init.code, 0) << init.err;
+  EXPECT_THAT(init.out, HasSubstr("next sync"));
+  EXPECT_THAT(Run({"status", "--json"}).out,
+              HasSubstr(absl::StrCat(R"("server":")", server, R"(")")));
+  close(fd);
+}
+
+TEST_F(CliTest, TheStoreMayFollowTheCommand) {
+  CliResult put = RunRaw({"put", "members", "--store", store_, "--village",
+                          kVillage, "--id", "m1", "name=李建国",
+                          "join_date=1995-07-01", "status=正式党员"});
+  EXPECT_EQ(put.code, 0) << put.err;
+  EXPECT_EQ(RunRaw({"get", "members", "m1", "--store=" + store_}).code, 0);
+}
+
+TEST_F(CliTest, EveryCommandsHelpExitsZeroAndNamesItsFlags) {
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> mentions;
+  };
+  std::vector<Case> cases = {
+      {{"init", "--help"}, {"--server", "--token"}},
+      {{"put", "--help"}, {"--village", "--id", "FIELD=VALUE", "YYYY-MM-DD"}},
+      {{"get", "-h"}, {"--village", "--json", "delete_conflict"}},
+      {{"list", "--help"}, {"--village", "--json"}},
+      {{"delete", "--help"}, {"--village"}},
+      {{"sync", "--help"}, {"pushed N, pulled M, conflicts K"}},
+      {{"status", "--help"}, {"--json", "last_sync", "replica_id"}},
+      {{"admin", "--help"}, {"users add", "users revoke"}},
+      {{"admin", "users", "add", "--help"}, {"--name", "--role", "--scope"}},
+      {{"admin", "users", "revoke", "-h"}, {"revoke NAME"}},
+      {{"--store", "x", "put", "members", "--help"}, {"--village"}},
+  };
+  for (const Case& c : cases) {
+    CliResult help = RunRaw(c.args);
+    EXPECT_EQ(help.code, 0) << c.args[0];
+    EXPECT_THAT(help.err, IsEmpty()) << c.args[0];
+    EXPECT_THAT(help.out, HasSubstr("Exit codes")) << c.args[0];
+    for (const std::string& mention : c.mentions) {
+      EXPECT_THAT(help.out, HasSubstr(mention)) << c.args[0];
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists("x"));
+}
+
+TEST_F(CliTest, GlobalHelpListsEveryCommandAndTheExitCodes) {
+  for (const char* flag : {"--help", "-h"}) {
+    CliResult help = RunRaw({flag});
+    EXPECT_EQ(help.code, 0);
+    for (const char* text :
+         {"init", "put", "get", "list", "delete", "sync", "status",
+          "admin users add", "admin users revoke", "--store", "--json",
+          "3  server unreachable", "4  authentication"}) {
+      EXPECT_THAT(help.out, HasSubstr(text));
+    }
+  }
+}
+
+TEST_F(CliTest, UsageErrorsExitWithTwoAndPointAtHelp) {
+  std::vector<std::vector<std::string>> usage_errors = {
+      {},
+      {"frobnicate"},
+      {"--verbose", "list", "members"},
+      {"list", "members", "--verbose"},
+      {"list"},
+      {"list", "members", "extra"},
+      {"get", "members"},
+      {"put", "members", "--village", kVillage},
+      {"put", "members", "name=李建国"},
+      {"put", "members", "--village", kVillage, "name"},
+      {"put", "members", "--village", kVillage, "name=a", "name=b"},
+      {"put", "members", "--village"},
+      {"delete", "members", "x", "--json"},
+      {"status", "--json=yes"},
+      {"init", "--server", "127.0.0.1:7443"},
+      {"admin"},
+      {"admin", "users", "add", "--name", "bob", "--role", "admin"},
+      {"admin", "users", "revoke"},
+      {"--store", store_, "list", "members", "--store", store_},
+  };
+  for (const std::vector<std::string>& args : usage_errors) {
+    std::vector<std::string> with_store = args;
+    if (args.empty() || args[0] != "--store") {
+      with_store.insert(with_store.begin(), {"--store", store_});
+    }
+    CliResult result = RunRaw(with_store);
+    std::string shown = absl::StrJoin(args, " ");
+    EXPECT_EQ(result.code, 2) << shown;
+    EXPECT_THAT(result.err, HasSubstr("--help")) << shown;
+    EXPECT_THAT(result.out, IsEmpty()) << shown;
+  }
+  EXPECT_EQ(RunRaw({"list", "members"}).code, 2);  // no --store at all
+}
+
+TEST_F(CliTest, AUsageErrorCreatesNoStore) {
+  EXPECT_EQ(Run({"put", "members", "name=李建国"}).code, 2);
+  EXPECT_FALSE(std::filesystem::exists(store_));
+}
+
+}  // namespace
+}  // namespace villagesync
