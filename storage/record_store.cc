@@ -10,6 +10,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "storage/internal/change_reader.h"
 #include "storage/internal/keys.h"
 #include "storage/internal/max_merge.h"
 #include "storage/internal/record_locks.h"
@@ -19,9 +20,6 @@
 
 namespace villagesync {
 namespace {
-
-// How many log rows one page scans at most when few match its prefix.
-constexpr size_t kMaxScannedPerPage = 100000;
 
 uint64_t RandomNonZero() {
   std::random_device device;
@@ -108,50 +106,6 @@ absl::StatusOr<storage::IncarnationHistory> StartIncarnation(
   VS_RETURN_IF_ERROR(
       WriteRowSynced(db, keys::kIncarnations, history.SerializeAsString()));
   return history;
-}
-
-bool AllSiblingsFrom(const v1::FieldState& state, uint64_t replica) {
-  for (const v1::Sibling& s : state.siblings()) {
-    if (s.dot().replica() != replica) return false;
-  }
-  return state.siblings_size() > 0;
-}
-
-// True if `query` wants `field` as of checkpoint `since`.
-bool Wanted(const storage::StoredField& field, uint64_t since,
-            const ChangeQuery& query) {
-  if (field.seq() <= since) return false;
-  if (query.own_writes_only && field.own_seq() <= since) return false;
-  return query.skip_replica == 0 ||
-         !AllSiblingsFrom(field.state(), query.skip_replica);
-}
-
-// The part of `stored` that changed after `since` (see ChangeQuery).
-v1::Change ChangeSince(const v1::RecordKey& key,
-                       const storage::StoredRecord& stored, uint64_t since,
-                       const ChangeQuery& query) {
-  v1::Change change;
-  *change.mutable_key() = key;
-  change.set_seq(stored.seq());
-  bool whole = stored.created_seq() > since;
-  for (const storage::StoredField& f : stored.fields()) {
-    if (Wanted(f, since, query)) {
-      *change.add_fields() = f.state();
-    } else {
-      whole = false;
-    }
-  }
-  const storage::StoredField& deletion = stored.deletion();
-  if (Wanted(deletion, since, query)) {
-    *change.mutable_deletion() = deletion.state();
-  }
-  change.set_creates(whole);
-  return change;
-}
-
-bool IsEmptyChange(const v1::Change& change) {
-  return change.fields_size() == 0 && change.deletion().siblings_size() == 0 &&
-         change.deletion().context_size() == 0;
 }
 
 }  // namespace
@@ -365,56 +319,10 @@ absl::StatusOr<ChangePage> RecordStore::ReadChanges(
   // Read the complete point before the snapshot: everything at or below it
   // is then in the snapshot.
   uint64_t complete = last_seq();
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  rocksdb::ReadOptions options;
-  options.snapshot = snapshot;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options));
   ChangePage page;
-  uint64_t last = after.seq();
-  size_t bytes = 0, scanned = 0;
-  absl::Status status;
-  for (it->Seek(keys::LogRow(after.seq() + 1));
-       it->Valid() && it->key().starts_with(rocksdb::Slice(
-                          keys::kLogPrefix.data(), keys::kLogPrefix.size()));
-       it->Next()) {
-    if (page.changes.size() >= query.max_changes || bytes >= query.max_bytes ||
-        scanned >= kMaxScannedPerPage) {
-      page.more = true;
-      break;
-    }
-    uint64_t seq =
-        keys::LogSeq(absl::string_view(it->key().data(), it->key().size()));
-    // A change above the complete point may have an earlier one still in
-    // flight: stop before it, so the checkpoint never steps over a change.
-    if (seq > complete) break;
-    ++scanned;
-    last = seq;
-    v1::RecordKey key;
-    absl::string_view path(it->value().data(), it->value().size());
-    if (!keys::ParseRecordPath(path, &key)) {
-      status =
-          absl::DataLossError(absl::StrCat("corrupt change-log row ", last));
-      break;
-    }
-    if (!absl::StartsWith(key.village(), query.village_prefix)) continue;
-    std::string value;
-    storage::StoredRecord stored;
-    rocksdb::Status s = db_->Get(options, keys::RecordRow(key), &value);
-    if (!s.ok() || !stored.ParseFromString(value)) {
-      status = s.ok()
-                   ? absl::DataLossError("corrupt record " + std::string(path))
-                   : FromRocksStatus(s, absl::StrCat("read ", path));
-      break;
-    }
-    v1::Change change = ChangeSince(key, stored, after.seq(), query);
-    if (IsEmptyChange(change)) continue;
-    bytes += change.ByteSizeLong();
-    page.changes.push_back(std::move(change));
-  }
-  if (status.ok()) status = FromRocksStatus(it->status(), "read change log");
-  it.reset();
-  db_->ReleaseSnapshot(snapshot);
-  VS_RETURN_IF_ERROR(status);
+  VS_ASSIGN_OR_RETURN(
+      uint64_t last,
+      ReadChangePage(db_.get(), query, after.seq(), complete, &page));
   storage::Checkpoint next;
   next.set_incarnation(incarnation_);
   next.set_seq(last);

@@ -51,7 +51,12 @@ std::string LogRow(uint64_t seq) {
   return absl::StrCat(kLogPrefix, EncodeBigEndian(seq));
 }
 
+std::string OwnLogRow(uint64_t seq) {
+  return absl::StrCat(kOwnLogPrefix, EncodeBigEndian(seq));
+}
+
 uint64_t LogSeq(absl::string_view log_row) {
+  // Both prefixes are two bytes.
   return DecodeBigEndian(log_row.substr(kLogPrefix.size()));
 }
 

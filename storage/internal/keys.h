@@ -7,6 +7,8 @@
 //   r/<collection>/<village>/<id>   StoredRecord   (a collection + region
 //                                                   prefix is one range)
 //   l/<seq:8 bytes big-endian>      "<collection>/<village>/<id>" (change log)
+//   o/<seq:8 bytes big-endian>      the same, for records this replica wrote
+//                                   itself, at their own last write (outbox)
 //   w/<replica:8 bytes big-endian>  last acknowledged source seq (8 bytes BE,
 //                                   raised by max-merge)
 //   c/<collection>/<village>/<id>/<field>   v1::Conflict
@@ -30,6 +32,7 @@ inline constexpr absl::string_view kLastHlc = "m/hlc";
 inline constexpr absl::string_view kIncarnations = "m/incarnations";
 inline constexpr absl::string_view kRecordPrefix = "r/";
 inline constexpr absl::string_view kLogPrefix = "l/";
+inline constexpr absl::string_view kOwnLogPrefix = "o/";
 inline constexpr absl::string_view kWatermarkPrefix = "w/";
 inline constexpr absl::string_view kConflictPrefix = "c/";
 
@@ -43,6 +46,8 @@ std::string RecordRow(const v1::RecordKey& key);
 std::string RecordRangePrefix(absl::string_view collection,
                               absl::string_view village_prefix);
 std::string LogRow(uint64_t seq);
+std::string OwnLogRow(uint64_t seq);
+// The seq of a change-log or own-writes row.
 uint64_t LogSeq(absl::string_view log_row);
 std::string WatermarkRow(uint64_t replica);
 std::string ConflictRow(const v1::RecordKey& key, absl::string_view field);

@@ -125,6 +125,7 @@ absl::StatusOr<WritePlanner::Slot*> WritePlanner::Adopt(
   }
   slot.exists = true;
   slot.logged_seq = slot.record.stored.seq();
+  slot.own_logged_seq = slot.record.stored.own_seq();
   slot.old_conflicts = ConflictsOf(slot.record, schemas_);
   return &slot;
 }
@@ -192,6 +193,7 @@ bool WritePlanner::Join(Slot* slot, const v1::Change& change, bool local) {
     field->set_seq(seq);
     if (local) field->set_own_seq(seq);
   }
+  if (local) stored.set_own_seq(seq);
   if (!slot->exists) stored.set_created_seq(seq);
   slot->exists = true;
   stored.set_seq(seq);
@@ -322,9 +324,16 @@ absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
   for (const Slot* dirty : dirty_) {
     const Slot& slot = *dirty;
     std::string row = keys::RecordRow(slot.record.key);
+    std::string path = keys::RecordPath(slot.record.key);
     if (slot.logged_seq != 0) batch->Delete(keys::LogRow(slot.logged_seq));
-    batch->Put(keys::LogRow(slot.record.stored.seq()),
-               keys::RecordPath(slot.record.key));
+    batch->Put(keys::LogRow(slot.record.stored.seq()), path);
+    uint64_t own = slot.record.stored.own_seq();
+    if (own != slot.own_logged_seq) {
+      if (slot.own_logged_seq != 0) {
+        batch->Delete(keys::OwnLogRow(slot.own_logged_seq));
+      }
+      batch->Put(keys::OwnLogRow(own), path);
+    }
     batch->Put(row, slot.record.stored.SerializeAsString());
     VS_RETURN_IF_ERROR(WriteConflicts(slot, batch));
   }

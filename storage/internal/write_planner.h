@@ -70,9 +70,10 @@ class WritePlanner {
   // A record as the group sees it.
   struct Slot {
     Record record;
-    bool exists = false;      // stored before this group, or created in it
-    uint64_t logged_seq = 0;  // its change-log row before this group
-    bool dirty = false;       // changed by this group
+    bool exists = false;          // stored before this group, or created in it
+    uint64_t logged_seq = 0;      // its change-log row before this write
+    uint64_t own_logged_seq = 0;  // its own-writes row before this write
+    bool dirty = false;           // changed by this group
     std::vector<v1::Conflict> old_conflicts;  // before this group
   };
 
