@@ -13,32 +13,33 @@ AdminServiceImpl::AdminServiceImpl(UserStore* users) : users_(users) {}
 grpc::Status AdminServiceImpl::AddUser(grpc::ServerContext* context,
                                        const v1::AddUserRequest* request,
                                        v1::AddUserResponse* response) {
-  absl::StatusOr<v1::UserInfo> actor = AuthenticateCall(*context, *users_);
-  if (!actor.ok()) return ToGrpcStatus(actor.status());
-  return ToGrpcStatus(DoAddUser(*actor, *request, response));
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& actor) {
+    return DoAddUser(actor, *request, response);
+  });
 }
 
 grpc::Status AdminServiceImpl::RevokeUser(grpc::ServerContext* context,
                                           const v1::RevokeUserRequest* request,
                                           v1::RevokeUserResponse* response) {
-  absl::StatusOr<v1::UserInfo> actor = AuthenticateCall(*context, *users_);
-  if (!actor.ok()) return ToGrpcStatus(actor.status());
-  return ToGrpcStatus(DoRevokeUser(*actor, *request, response));
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& actor) {
+    return DoRevokeUser(actor, *request, response);
+  });
 }
 
 grpc::Status AdminServiceImpl::ListUsers(
     grpc::ServerContext* context, const v1::ListUsersRequest* /*request*/,
     v1::ListUsersResponse* response) {
-  absl::StatusOr<v1::UserInfo> actor = AuthenticateCall(*context, *users_);
-  if (!actor.ok()) return ToGrpcStatus(actor.status());
-  if (actor->role() != "admin" && actor->role() != "county") {
-    return ToGrpcStatus(absl::PermissionDeniedError(
-        absl::StrCat("user \"", actor->name(), "\" may not list users")));
-  }
-  for (v1::UserInfo& user : users_->List()) {
-    if (InScope(*actor, user.scope())) *response->add_users() = std::move(user);
-  }
-  return grpc::Status::OK;
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& actor) {
+    if (actor.role() != "admin" && actor.role() != "county") {
+      return absl::PermissionDeniedError(
+          absl::StrCat("user \"", actor.name(), "\" may not list users"));
+    }
+    for (v1::UserInfo& user : users_->List()) {
+      if (InScope(actor, user.scope()))
+        *response->add_users() = std::move(user);
+    }
+    return absl::OkStatus();
+  });
 }
 
 absl::Status AdminServiceImpl::DoAddUser(const v1::UserInfo& actor,

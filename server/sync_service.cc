@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "server/access.h"
@@ -28,6 +28,14 @@ absl::StatusOr<v1::UserInfo> AuthenticateCall(
   return users.Authenticate(value);
 }
 
+grpc::Status ServeAuthenticated(
+    const grpc::ServerContext& context, const UserStore& users,
+    const std::function<absl::Status(const v1::UserInfo&)>& handler) {
+  absl::StatusOr<v1::UserInfo> user = AuthenticateCall(context, users);
+  if (!user.ok()) return ToGrpcStatus(user.status());
+  return ToGrpcStatus(handler(*user));
+}
+
 SyncServiceImpl::SyncServiceImpl(RecordStore* store, const UserStore* users,
                                  SessionLog* log)
     : store_(store), users_(users), log_(log) {}
@@ -43,25 +51,25 @@ v1::Limits SyncServiceImpl::Limits() {
 grpc::Status SyncServiceImpl::Hello(grpc::ServerContext* context,
                                     const v1::HelloRequest* request,
                                     v1::HelloResponse* response) {
-  absl::StatusOr<v1::UserInfo> user = AuthenticateCall(*context, *users_);
-  if (!user.ok()) return ToGrpcStatus(user.status());
-  return ToGrpcStatus(DoHello(*user, *request, response));
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& user) {
+    return DoHello(user, *request, response);
+  });
 }
 
 grpc::Status SyncServiceImpl::Push(grpc::ServerContext* context,
                                    const v1::PushRequest* request,
                                    v1::PushResponse* response) {
-  absl::StatusOr<v1::UserInfo> user = AuthenticateCall(*context, *users_);
-  if (!user.ok()) return ToGrpcStatus(user.status());
-  return ToGrpcStatus(DoPush(*user, *request, response));
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& user) {
+    return DoPush(user, *request, response);
+  });
 }
 
 grpc::Status SyncServiceImpl::Pull(grpc::ServerContext* context,
                                    const v1::PullRequest* request,
                                    v1::PullResponse* response) {
-  absl::StatusOr<v1::UserInfo> user = AuthenticateCall(*context, *users_);
-  if (!user.ok()) return ToGrpcStatus(user.status());
-  return ToGrpcStatus(DoPull(*user, *request, response));
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& user) {
+    return DoPull(user, *request, response);
+  });
 }
 
 absl::Status SyncServiceImpl::DoHello(const v1::UserInfo& user,

@@ -4,6 +4,8 @@
 #ifndef VILLAGESYNC_SERVER_SYNC_SERVICE_H_
 #define VILLAGESYNC_SERVER_SYNC_SERVICE_H_
 
+#include <functional>
+
 #include "proto/sync.grpc.pb.h"
 #include "server/session_log.h"
 #include "storage/record_store.h"
@@ -21,6 +23,12 @@ inline constexpr size_t kMaxPageBytes = 4 << 20;
 // UNAUTHENTICATED if missing, malformed, unknown or revoked.
 absl::StatusOr<v1::UserInfo> AuthenticateCall(
     const grpc::ServerContext& context, const UserStore& users);
+
+// The RPC edge of every handler: authenticates the call, runs `handler` with
+// the caller's user and converts its status for gRPC.
+grpc::Status ServeAuthenticated(
+    const grpc::ServerContext& context, const UserStore& users,
+    const std::function<absl::Status(const v1::UserInfo&)>& handler);
 
 // Thread-safe. Uses gRPC's synchronous API on purpose: Push blocks on a WAL
 // sync, which must not run on callback-API event threads.
