@@ -403,4 +403,50 @@ absl::StatusOr<v1::UserInfo> SyncClient::RevokeUser(absl::string_view name) {
   return response.user();
 }
 
+absl::StatusOr<v1::ListConflictsResponse> SyncClient::ListConflicts(
+    const v1::ListConflictsRequest& request) {
+  Session session(state_, SyncOptions());
+  v1::ListConflictsResponse response;
+  VS_RETURN_IF_ERROR(
+      session.Call("list conflicts", [&](grpc::ClientContext* c) {
+        return session.admin().ListConflicts(c, request, &response);
+      }));
+  return response;
+}
+
+absl::StatusOr<v1::ConflictInfo> SyncClient::ShowConflict(
+    absl::string_view id) {
+  Session session(state_, SyncOptions());
+  v1::ShowConflictRequest request;
+  request.set_id(std::string(id));
+  v1::ConflictInfo response;
+  VS_RETURN_IF_ERROR(session.Call("show conflict", [&](grpc::ClientContext* c) {
+    return session.admin().ShowConflict(c, request, &response);
+  }));
+  return response;
+}
+
+absl::StatusOr<v1::ResolveConflictResponse> SyncClient::ResolveConflict(
+    const v1::ResolveConflictRequest& request) {
+  Session session(state_, SyncOptions());
+  v1::ResolveConflictResponse response;
+  VS_RETURN_IF_ERROR(
+      session.Call("resolve conflict", [&](grpc::ClientContext* c) {
+        return session.admin().ResolveConflict(c, request, &response);
+      }));
+  return response;
+}
+
+absl::StatusOr<v1::ListAuditResponse> SyncClient::ListAudit(
+    int64_t since_micros) {
+  Session session(state_, SyncOptions());
+  v1::ListAuditRequest request;
+  request.set_since_micros(since_micros);
+  v1::ListAuditResponse response;
+  VS_RETURN_IF_ERROR(session.Call("list audit", [&](grpc::ClientContext* c) {
+    return session.admin().ListAudit(c, request, &response);
+  }));
+  return response;
+}
+
 }  // namespace villagesync

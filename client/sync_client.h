@@ -94,6 +94,15 @@ class SyncClient {
                                               absl::string_view scope);
   absl::StatusOr<v1::UserInfo> RevokeUser(absl::string_view name);
 
+  // The conflict inbox on the server (AdminService, SPEC §7). Resolutions
+  // reach this device's store at its next Sync, like any edit.
+  absl::StatusOr<v1::ListConflictsResponse> ListConflicts(
+      const v1::ListConflictsRequest& request);
+  absl::StatusOr<v1::ConflictInfo> ShowConflict(absl::string_view id);
+  absl::StatusOr<v1::ResolveConflictResponse> ResolveConflict(
+      const v1::ResolveConflictRequest& request);
+  absl::StatusOr<v1::ListAuditResponse> ListAudit(int64_t since_micros);
+
   // The local replica: put, get, list and delete go here, offline.
   RecordStore& store() { return *store_; }
   // The name recorded as author of local edits (the user, once known).

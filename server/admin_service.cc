@@ -8,7 +8,40 @@
 
 namespace villagesync {
 
-AdminServiceImpl::AdminServiceImpl(UserStore* users) : users_(users) {}
+AdminServiceImpl::AdminServiceImpl(RecordStore* store, UserStore* users)
+    : users_(users), inbox_(store, users) {}
+
+grpc::Status AdminServiceImpl::ListConflicts(
+    grpc::ServerContext* context, const v1::ListConflictsRequest* request,
+    v1::ListConflictsResponse* response) {
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
+    return inbox_.List(caller, *request, response);
+  });
+}
+
+grpc::Status AdminServiceImpl::ShowConflict(
+    grpc::ServerContext* context, const v1::ShowConflictRequest* request,
+    v1::ConflictInfo* response) {
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
+    return inbox_.Show(caller, *request, response);
+  });
+}
+
+grpc::Status AdminServiceImpl::ResolveConflict(
+    grpc::ServerContext* context, const v1::ResolveConflictRequest* request,
+    v1::ResolveConflictResponse* response) {
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
+    return inbox_.Resolve(caller, *request, response);
+  });
+}
+
+grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
+                                         const v1::ListAuditRequest* request,
+                                         v1::ListAuditResponse* response) {
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
+    return inbox_.Audit(caller, *request, response);
+  });
+}
 
 grpc::Status AdminServiceImpl::AddUser(grpc::ServerContext* context,
                                        const v1::AddUserRequest* request,

@@ -1,10 +1,12 @@
-// AdminServiceImpl serves the user part of AdminService (SPEC §5, §6):
-// adding users with a role and scope, revoking them, listing them. Every
-// change is audited by the user store.
+// AdminServiceImpl serves AdminService (SPEC §5, §6, §7): users (add with a
+// role and scope, revoke, list; audited by the user store) and the conflict
+// inbox (list, show, resolve; resolutions audited by the record store).
 #ifndef VILLAGESYNC_SERVER_ADMIN_SERVICE_H_
 #define VILLAGESYNC_SERVER_ADMIN_SERVICE_H_
 
 #include "proto/admin.grpc.pb.h"
+#include "server/conflict_inbox.h"
+#include "storage/record_store.h"
 #include "storage/user_store.h"
 
 namespace villagesync {
@@ -12,8 +14,8 @@ namespace villagesync {
 // Thread-safe.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  // `users` must outlive the service.
-  explicit AdminServiceImpl(UserStore* users);
+  // `store` and `users` must outlive the service.
+  AdminServiceImpl(RecordStore* store, UserStore* users);
 
   grpc::Status AddUser(grpc::ServerContext* context,
                        const v1::AddUserRequest* request,
@@ -24,6 +26,18 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status ListUsers(grpc::ServerContext* context,
                          const v1::ListUsersRequest* request,
                          v1::ListUsersResponse* response) override;
+  grpc::Status ListConflicts(grpc::ServerContext* context,
+                             const v1::ListConflictsRequest* request,
+                             v1::ListConflictsResponse* response) override;
+  grpc::Status ShowConflict(grpc::ServerContext* context,
+                            const v1::ShowConflictRequest* request,
+                            v1::ConflictInfo* response) override;
+  grpc::Status ResolveConflict(grpc::ServerContext* context,
+                               const v1::ResolveConflictRequest* request,
+                               v1::ResolveConflictResponse* response) override;
+  grpc::Status ListAudit(grpc::ServerContext* context,
+                         const v1::ListAuditRequest* request,
+                         v1::ListAuditResponse* response) override;
 
  private:
   absl::Status DoAddUser(const v1::UserInfo& actor,
@@ -34,6 +48,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                             v1::RevokeUserResponse* response);
 
   UserStore* const users_;
+  ConflictInbox inbox_;
 };
 
 }  // namespace villagesync

@@ -53,7 +53,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   server->log_ = std::make_unique<SessionLog>(options.log);
   server->sync_ = std::make_unique<SyncServiceImpl>(
       server->store_.get(), server->users_.get(), server->log_.get());
-  server->admin_ = std::make_unique<AdminServiceImpl>(server->users_.get());
+  server->admin_ = std::make_unique<AdminServiceImpl>(server->store_.get(),
+                                                      server->users_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;

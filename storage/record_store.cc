@@ -11,12 +11,14 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "storage/internal/change_reader.h"
+#include "storage/internal/conflict_rows.h"
 #include "storage/internal/keys.h"
 #include "storage/internal/max_merge.h"
 #include "storage/internal/record_locks.h"
 #include "storage/internal/rocks_status.h"
 #include "storage/internal/sequencer.h"
 #include "storage/internal/write_planner.h"
+#include "storage/resolution.h"
 
 namespace villagesync {
 namespace {
@@ -180,6 +182,9 @@ std::vector<std::string> RowsOf(const WriteJob& job) {
     case WriteJob::Kind::kDelete:
       rows.push_back(keys::RecordRow(*job.key));
       break;
+    case WriteJob::Kind::kResolve:
+      rows.push_back(keys::RecordRow(job.resolution->key));
+      break;
   }
   return rows;
 }
@@ -222,6 +227,14 @@ absl::StatusOr<v1::Change> RecordStore::Delete(const v1::RecordKey& key,
   job.kind = WriteJob::Kind::kDelete;
   job.key = &key;
   job.author = std::string(author);
+  VS_RETURN_IF_ERROR(Submit(&job));
+  return std::move(job.change);
+}
+
+absl::StatusOr<v1::Change> RecordStore::Resolve(const Resolution& resolution) {
+  WriteJob job;
+  job.kind = WriteJob::Kind::kResolve;
+  job.resolution = &resolution;
   VS_RETURN_IF_ERROR(Submit(&job));
   return std::move(job.change);
 }
@@ -352,31 +365,17 @@ absl::StatusOr<uint64_t> RecordStore::Watermark(uint64_t source_replica) const {
 
 absl::StatusOr<std::vector<v1::Conflict>> RecordStore::ListConflicts(
     const ConflictQuery& query) const {
-  std::string prefix =
-      query.collection.empty()
-          ? std::string(keys::kConflictPrefix)
-          : absl::StrCat(keys::kConflictPrefix, query.collection, "/");
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions()));
-  std::vector<v1::Conflict> conflicts;
-  for (it->Seek(prefix); it->Valid() && conflicts.size() < query.limit;
-       it->Next()) {
-    if (!it->key().starts_with(prefix)) break;
-    v1::Conflict conflict;
-    if (!conflict.ParseFromArray(it->value().data(),
-                                 static_cast<int>(it->value().size()))) {
-      return absl::DataLossError("corrupt conflict row");
-    }
-    if (!absl::StartsWith(conflict.key().village(), query.village_prefix))
-      continue;
-    if (query.status != v1::CONFLICT_STATUS_UNSPECIFIED &&
-        conflict.status() != query.status) {
-      continue;
-    }
-    conflicts.push_back(std::move(conflict));
-  }
-  VS_RETURN_IF_ERROR(FromRocksStatus(it->status(), "list conflicts"));
-  return conflicts;
+  return ListConflictRows(db_.get(), query);
+}
+
+absl::StatusOr<v1::Conflict> RecordStore::GetConflict(
+    const v1::RecordKey& key, absl::string_view field) const {
+  return ReadConflictRow(db_.get(), key, field);
+}
+
+absl::StatusOr<std::vector<v1::AuditEntry>> RecordStore::ListAudit(
+    int64_t since_micros, size_t limit) const {
+  return ListAuditRows(db_.get(), since_micros, limit);
 }
 
 }  // namespace villagesync

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "proto/admin.pb.h"
 #include "proto/records.pb.h"
 #include "storage/hybrid_clock.h"
 #include "storage/record_format.pb.h"
@@ -28,6 +29,7 @@ class DB;
 namespace villagesync {
 
 class RecordLocks;
+struct Resolution;
 class Sequencer;
 struct WriteJob;
 
@@ -85,6 +87,10 @@ struct ConflictQuery {
   std::string collection;
   // Only this status (UNSPECIFIED = all).
   v1::ConflictStatus status = v1::CONFLICT_STATUS_UNSPECIFIED;
+  // Only conflicts first seen here before this time (0 = any age).
+  int64_t opened_before_micros = 0;
+  // Resume after this conflict row ("<collection>/<village>/<id>/<field>").
+  std::string start_after;
   // At most this many.
   size_t limit = 1000;
 };
@@ -167,6 +173,23 @@ class RecordStore {
   // Conflicts recorded on this replica, in record key order.
   absl::StatusOr<std::vector<v1::Conflict>> ListConflicts(
       const ConflictQuery& query) const;
+
+  // The conflict recorded for `field` of `key` ("" = delete-versus-edit).
+  // NOT_FOUND if this replica never saw one.
+  absl::StatusOr<v1::Conflict> GetConflict(const v1::RecordKey& key,
+                                           absl::string_view field) const;
+
+  // Settles a conflict (see storage/resolution.h): writes the resolving
+  // change, marks the conflict resolved with the resolver and reason, and
+  // adds an audit row, in one durable batch. Returns the change.
+  // NOT_FOUND for an unknown record; FAILED_PRECONDITION if the conflict is
+  // not open; INVALID_ARGUMENT naming the field of a bad choice.
+  absl::StatusOr<v1::Change> Resolve(const Resolution& resolution);
+
+  // Audit rows written by Resolve at or after `since_micros`, oldest first,
+  // at most `limit`.
+  absl::StatusOr<std::vector<v1::AuditEntry>> ListAudit(int64_t since_micros,
+                                                        size_t limit) const;
 
   // The local sequence up to which every change is committed: the position
   // a change-log reader may safely reach.

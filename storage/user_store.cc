@@ -74,11 +74,10 @@ absl::Status CheckFile(const storage::UserFile& file) {
   return absl::OkStatus();
 }
 
-storage::AuditEntry MakeAudit(int64_t micros, absl::string_view actor,
-                              absl::string_view action,
-                              absl::string_view target,
-                              absl::string_view detail) {
-  storage::AuditEntry entry;
+v1::AuditEntry MakeAudit(int64_t micros, absl::string_view actor,
+                         absl::string_view action, absl::string_view target,
+                         absl::string_view detail) {
+  v1::AuditEntry entry;
   entry.set_micros(micros);
   entry.set_actor(std::string(actor));
   entry.set_action(std::string(action));
@@ -211,7 +210,7 @@ std::vector<v1::UserInfo> UserStore::List() const {
   return users;
 }
 
-std::vector<storage::AuditEntry> UserStore::Audit() const {
+std::vector<v1::AuditEntry> UserStore::Audit() const {
   absl::ReaderMutexLock lock(&mu_);
   return {file_.audit().begin(), file_.audit().end()};
 }

@@ -61,7 +61,7 @@ class UserStore {
   std::vector<v1::UserInfo> List() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // The audit log of user changes, oldest first.
-  std::vector<storage::AuditEntry> Audit() const ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<v1::AuditEntry> Audit() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // True if no user was ever created (bootstrap allowed).
   bool empty() const ABSL_LOCKS_EXCLUDED(mu_);

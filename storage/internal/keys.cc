@@ -68,5 +68,11 @@ std::string ConflictRow(const v1::RecordKey& key, absl::string_view field) {
   return absl::StrCat(kConflictPrefix, RecordPath(key), "/", field);
 }
 
+std::string AuditRow(int64_t micros, uint64_t seq) {
+  return absl::StrCat(kAuditPrefix,
+                      EncodeBigEndian(static_cast<uint64_t>(micros)),
+                      EncodeBigEndian(seq));
+}
+
 }  // namespace keys
 }  // namespace villagesync

@@ -12,6 +12,7 @@
 //   w/<replica:8 bytes big-endian>  last acknowledged source seq (8 bytes BE,
 //                                   raised by max-merge)
 //   c/<collection>/<village>/<id>/<field>   v1::Conflict
+//   a/<micros:8 BE><seq:8 BE>       v1::AuditEntry (conflict resolutions)
 // '/' never occurs in a collection name, village code or record id.
 #ifndef VILLAGESYNC_STORAGE_INTERNAL_KEYS_H_
 #define VILLAGESYNC_STORAGE_INTERNAL_KEYS_H_
@@ -35,6 +36,7 @@ inline constexpr absl::string_view kLogPrefix = "l/";
 inline constexpr absl::string_view kOwnLogPrefix = "o/";
 inline constexpr absl::string_view kWatermarkPrefix = "w/";
 inline constexpr absl::string_view kConflictPrefix = "c/";
+inline constexpr absl::string_view kAuditPrefix = "a/";
 
 // "<collection>/<village>/<id>": the record's identity inside other keys.
 std::string RecordPath(const v1::RecordKey& key);
@@ -51,6 +53,7 @@ std::string OwnLogRow(uint64_t seq);
 uint64_t LogSeq(absl::string_view log_row);
 std::string WatermarkRow(uint64_t replica);
 std::string ConflictRow(const v1::RecordKey& key, absl::string_view field);
+std::string AuditRow(int64_t micros, uint64_t seq);
 
 std::string EncodeBigEndian(uint64_t value);
 uint64_t DecodeBigEndian(absl::string_view bytes);

@@ -3,13 +3,17 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "proto/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "storage/causal_context.h"
 #include "storage/field_merge.h"
+#include "storage/internal/conflict_rows.h"
 #include "storage/internal/keys.h"
 #include "storage/internal/rocks_status.h"
 #include "storage/local_change.h"
+#include "storage/resolution.h"
 #include "storage/validation.h"
 
 namespace villagesync {
@@ -35,6 +39,23 @@ std::vector<v1::Conflict> ConflictsOf(const Record& record,
 // A register with nothing in it: joining it changes nothing.
 bool IsEmpty(const v1::FieldState& state) {
   return state.siblings_size() == 0 && state.context_size() == 0;
+}
+
+// Remembers the value `incoming` supersedes in `field` (the latest of the
+// local values its context covers and it does not keep), for the three-way
+// view of a conflict and for "keep" after a delete.
+void NotePrevious(storage::StoredField* field, const v1::FieldState& incoming) {
+  google::protobuf::RepeatedPtrField<v1::Sibling> superseded;
+  for (const v1::Sibling& s : field->state().siblings()) {
+    if (IsCleared(s.value()) || !Covers(incoming.context(), s.dot())) continue;
+    bool kept = false;
+    for (const v1::Sibling& i : incoming.siblings()) {
+      kept = kept || DotEqual(i.dot(), s.dot());
+    }
+    if (!kept) *superseded.Add() = s;
+  }
+  if (!superseded.empty())
+    *field->mutable_previous() = ProvisionalWinner(superseded);
 }
 
 // The stored field named `name`, inserted in name order if missing.
@@ -72,27 +93,6 @@ v1::ApplyResult Rejected(const absl::Status& status) {
   result.set_reason(std::string(status.message()));
   result.set_code(static_cast<int>(status.code()));
   return result;
-}
-
-bool SameConflict(const v1::Conflict& a, const v1::Conflict& b) {
-  if (a.status() != b.status() || a.siblings_size() != b.siblings_size()) {
-    return false;
-  }
-  for (int i = 0; i < a.siblings_size(); ++i) {
-    if (a.siblings(i).dot().SerializeAsString() !=
-        b.siblings(i).dot().SerializeAsString()) {
-      return false;
-    }
-  }
-  return true;
-}
-
-const v1::Conflict* FindConflict(const std::vector<v1::Conflict>& conflicts,
-                                 const std::string& field) {
-  for (const v1::Conflict& c : conflicts) {
-    if (c.field() == field) return &c;
-  }
-  return nullptr;
 }
 
 void MergeMax(rocksdb::WriteBatch* batch, absl::string_view row,
@@ -177,6 +177,7 @@ bool WritePlanner::Join(Slot* slot, const v1::Change& change, bool local) {
   for (const v1::FieldState& incoming : change.fields()) {
     if (IsEmpty(incoming)) continue;
     storage::StoredField* field = FieldSlot(&stored, incoming.name());
+    NotePrevious(field, incoming);
     if (JoinFieldState(field->mutable_state(), incoming))
       touched.push_back(field);
   }
@@ -272,6 +273,31 @@ absl::Status WritePlanner::PlanDelete(const v1::RecordKey& key,
   return absl::OkStatus();
 }
 
+absl::Status WritePlanner::PlanResolve(const Resolution& resolution,
+                                       v1::Change* out) {
+  VS_RETURN_IF_ERROR(ValidateKey(schemas_, resolution.key));
+  VS_ASSIGN_OR_RETURN(Slot * slot, Load(resolution.key));
+  if (!slot->exists) {
+    return absl::NotFoundError(absl::StrCat(
+        "no record ", resolution.key.collection(), "/", resolution.key.id()));
+  }
+  WriteStamp stamp{NextDot(), clock_->Tick(), resolution.resolver};
+  VS_ASSIGN_OR_RETURN(
+      *out, MakeResolution(schemas_, slot->record, resolution, stamp));
+  Join(slot, *out, /*local=*/true);
+  out->set_seq(slot->record.stored.seq());
+  slot->resolution = &resolution;
+  v1::AuditEntry& entry = audit_.emplace_back();
+  entry.set_micros(absl::ToUnixMicros(absl::Now()));
+  entry.set_actor(resolution.resolver);
+  entry.set_action("conflict.resolve");
+  entry.set_target(
+      absl::StrCat(keys::RecordPath(resolution.key), "/",
+                   resolution.field.empty() ? "_record" : resolution.field));
+  entry.set_detail(DescribeResolution(resolution));
+  return absl::OkStatus();
+}
+
 void WritePlanner::Plan(WriteJob* job) {
   switch (job->kind) {
     case WriteJob::Kind::kApply:
@@ -283,41 +309,27 @@ void WritePlanner::Plan(WriteJob* job) {
     case WriteJob::Kind::kDelete:
       job->status = PlanDelete(*job->key, job->author, &job->change);
       return;
+    case WriteJob::Kind::kResolve:
+      job->status = PlanResolve(*job->resolution, &job->change);
+      return;
   }
 }
 
 absl::Status WritePlanner::WriteConflicts(const Slot& slot,
                                           rocksdb::WriteBatch* batch) {
   std::vector<v1::Conflict> now = ConflictsOf(slot.record, schemas_);
-  uint64_t seq = slot.record.stored.seq();
-  for (v1::Conflict& c : now) {
-    const v1::Conflict* before = FindConflict(slot.old_conflicts, c.field());
-    if (before != nullptr && SameConflict(*before, c)) continue;
-    std::string row = keys::ConflictRow(c.key(), c.field());
-    std::string old_row;
-    v1::Conflict stored;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &old_row);
-    if (!s.ok() && !s.IsNotFound()) return FromRocksStatus(s, "read " + row);
-    bool reopen = !s.ok() || !stored.ParseFromString(old_row) ||
-                  stored.status() == v1::CONFLICT_STATUS_RESOLVED;
-    c.set_opened_seq(reopen ? seq : stored.opened_seq());
-    c.set_updated_seq(seq);
-    batch->Put(row, c.SerializeAsString());
+  ConflictUpdate update;
+  update.record = &slot.record;
+  update.before = &slot.old_conflicts;
+  update.now = &now;
+  update.seq = slot.record.stored.seq();
+  update.micros = absl::ToUnixMicros(absl::Now());
+  if (slot.resolution != nullptr) {
+    update.resolved_field = &slot.resolution->field;
+    update.resolver = slot.resolution->resolver;
+    update.reason = slot.resolution->reason;
   }
-  for (const v1::Conflict& gone : slot.old_conflicts) {
-    if (FindConflict(now, gone.field()) != nullptr) continue;
-    std::string row = keys::ConflictRow(gone.key(), gone.field());
-    std::string old_row;
-    v1::Conflict stored;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &old_row);
-    if (!s.ok() && !s.IsNotFound()) return FromRocksStatus(s, "read " + row);
-    if (s.ok()) stored.ParseFromString(old_row);
-    if (!s.ok()) stored = gone;
-    stored.set_status(v1::CONFLICT_STATUS_RESOLVED);
-    stored.set_updated_seq(seq);
-    batch->Put(row, stored.SerializeAsString());
-  }
-  return absl::OkStatus();
+  return WriteConflictRows(db_, update, batch);
 }
 
 absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
@@ -339,6 +351,10 @@ absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
   }
   for (const auto& [replica, seq] : watermarks_) {
     MergeMax(batch, keys::WatermarkRow(replica), seq);
+  }
+  for (const v1::AuditEntry& entry : audit_) {
+    batch->Put(keys::AuditRow(entry.micros(), seqs_.back()),
+               entry.SerializeAsString());
   }
   // Concurrent batches commit in any order: max-merge keeps the counters
   // from going back.

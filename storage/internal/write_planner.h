@@ -13,9 +13,11 @@
 
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
+#include "proto/admin.pb.h"
 #include "storage/hybrid_clock.h"
 #include "storage/internal/sequencer.h"
 #include "storage/record_store.h"
+#include "storage/resolution.h"
 
 namespace rocksdb {
 class DB;
@@ -27,14 +29,15 @@ namespace villagesync {
 
 // One caller's write.
 struct WriteJob {
-  enum class Kind { kApply, kPut, kDelete };
+  enum class Kind { kApply, kPut, kDelete, kResolve };
   Kind kind = Kind::kApply;
   // kApply: the changes, their source and (out) one result each.
   std::vector<const v1::Change*> changes;
   uint64_t source_replica = 0;
   std::vector<v1::ApplyResult> results;
-  // kPut: the edit. kDelete: the key and author.
+  // kPut: the edit. kDelete: the key and author. kResolve: the resolution.
   const LocalEdit* edit = nullptr;
+  const Resolution* resolution = nullptr;
   const v1::RecordKey* key = nullptr;
   std::string author;
   // Out: the change a local write made.
@@ -73,7 +76,9 @@ class WritePlanner {
     bool exists = false;          // stored before this group, or created in it
     uint64_t logged_seq = 0;      // its change-log row before this write
     uint64_t own_logged_seq = 0;  // its own-writes row before this write
-    bool dirty = false;           // changed by this group
+    bool dirty = false;           // changed by this write
+    const Resolution* resolution =
+        nullptr;  // set if this write settles a conflict
     std::vector<v1::Conflict> old_conflicts;  // before this group
   };
 
@@ -86,6 +91,7 @@ class WritePlanner {
   void PlanApply(WriteJob* job);
   v1::ApplyResult ApplyOne(const v1::Change& change);
   absl::Status PlanPut(const LocalEdit& edit, v1::Change* out);
+  absl::Status PlanResolve(const Resolution& resolution, v1::Change* out);
   absl::Status PlanDelete(const v1::RecordKey& key, absl::string_view author,
                           v1::Change* out);
   // Joins `change` into the slot; returns true if anything changed. A
@@ -103,7 +109,8 @@ class WritePlanner {
   HybridClock* clock_;
   uint64_t replica_id_;
   std::vector<uint64_t> seqs_;
-  uint64_t last_counter_ = 0;  // highest dot counter drawn (0: none)
+  std::vector<v1::AuditEntry> audit_;  // audit rows this write adds
+  uint64_t last_counter_ = 0;          // highest dot counter drawn (0: none)
   absl::node_hash_map<std::string, Slot> slots_;  // by record row key
   std::vector<Slot*> dirty_;  // slots changed, in order (node map: stable)
   std::map<uint64_t, uint64_t> watermarks_;  // source replica -> seq

@@ -121,7 +121,7 @@ TEST_F(UserStoreTest, UsersAndAuditSurviveReopen) {
   EXPECT_EQ(users[1].name(), "wang");
   EXPECT_FALSE(users[1].revoked());
 
-  std::vector<storage::AuditEntry> audit = store_->Audit();
+  std::vector<v1::AuditEntry> audit = store_->Audit();
   ASSERT_EQ(audit.size(), 3u);
   EXPECT_EQ(audit[0].actor(), "bootstrap");
   EXPECT_EQ(audit[0].action(), "user.add");

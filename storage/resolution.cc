@@ -1,0 +1,144 @@
+#include "storage/resolution.h"
+
+#include "absl/strings/str_cat.h"
+#include "proto/status_macros.h"
+#include "storage/causal_context.h"
+#include "storage/field_merge.h"
+
+namespace villagesync {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+v1::Sibling Stamped(v1::Value value, const WriteStamp& stamp) {
+  v1::Sibling s;
+  *s.mutable_value() = std::move(value);
+  *s.mutable_dot() = stamp.dot;
+  s.set_hlc(stamp.hlc);
+  s.set_author(stamp.author);
+  return s;
+}
+
+absl::StatusOr<v1::Conflict> FindOpen(const SchemaRegistry& schemas,
+                                      const Record& record,
+                                      const std::string& field) {
+  const v1::CollectionSchema* schema =
+      schemas.FindCollection(record.key.collection());
+  if (schema != nullptr) {
+    for (v1::Conflict& c : DeriveConflicts(record, *schema)) {
+      if (c.field() == field) return c;
+    }
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("conflict: ", record.key.collection(), "/", record.key.id(),
+                   field.empty() ? "" : absl::StrCat(" field ", field),
+                   " is not in conflict (resolved already?)"));
+}
+
+absl::StatusOr<v1::Change> ResolveField(const SchemaRegistry& schemas,
+                                        const Record& record,
+                                        const v1::Conflict& conflict,
+                                        const Resolution& r,
+                                        const WriteStamp& stamp) {
+  v1::Value value = r.value;
+  if (r.choice == Resolution::Choice::kPick) {
+    if (r.pick < 1 || r.pick > conflict.siblings_size()) {
+      return Invalid("pick",
+                     absl::StrCat("choose 1 to ", conflict.siblings_size()));
+    }
+    value = conflict.siblings(r.pick - 1).value();
+  } else if (r.choice != Resolution::Choice::kValue) {
+    return Invalid("choice",
+                   "keep and delete settle a delete-versus-edit "
+                   "conflict; choose pick or value");
+  }
+  LocalEdit edit;
+  edit.key = record.key;
+  edit.fields.push_back({r.field, std::move(value)});
+  edit.author = r.resolver;
+  VS_RETURN_IF_ERROR(CheckPut(schemas, &record, edit));
+  return MakePut(&record, edit, stamp);
+}
+
+// The value "keep" writes into `field`: the surviving edit, or what the
+// delete superseded; absent if the delete left nothing to restore.
+absl::optional<v1::Value> KeptValue(const storage::StoredField& field,
+                                    const std::vector<v1::Dot>& delete_dots) {
+  google::protobuf::RepeatedPtrField<v1::Sibling> live;
+  bool deleted_here = false;
+  for (const v1::Sibling& s : field.state().siblings()) {
+    bool by_delete = false;
+    for (const v1::Dot& d : delete_dots)
+      by_delete = by_delete || DotEqual(d, s.dot());
+    deleted_here = deleted_here || by_delete;
+    if (!by_delete && !IsCleared(s.value())) *live.Add() = s;
+  }
+  if (!deleted_here) return absl::nullopt;
+  if (!live.empty()) return ProvisionalWinner(live).value();
+  if (field.has_previous() && !IsCleared(field.previous().value())) {
+    return field.previous().value();
+  }
+  return absl::nullopt;
+}
+
+v1::Change KeepRecord(const Record& record, const WriteStamp& stamp) {
+  v1::Change change;
+  *change.mutable_key() = record.key;
+  std::vector<v1::Dot> delete_dots = DeleteDots(record.stored);
+  for (const storage::StoredField& f : record.stored.fields()) {
+    absl::optional<v1::Value> kept = KeptValue(f, delete_dots);
+    if (kept)
+      *change.add_fields() = Overwrite(f.state(), Stamped(*kept, stamp));
+  }
+  v1::Value live;
+  live.set_bool_value(false);
+  *change.mutable_deletion() =
+      Overwrite(record.stored.deletion().state(), Stamped(live, stamp));
+  return change;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Change> MakeResolution(const SchemaRegistry& schemas,
+                                          const Record& record,
+                                          const Resolution& r,
+                                          const WriteStamp& stamp) {
+  if (r.reason.empty()) return Invalid("reason", "say why (required)");
+  VS_ASSIGN_OR_RETURN(v1::Conflict conflict,
+                      FindOpen(schemas, record, r.field));
+  if (!r.field.empty())
+    return ResolveField(schemas, record, conflict, r, stamp);
+  switch (r.choice) {
+    case Resolution::Choice::kKeep:
+      return KeepRecord(record, stamp);
+    case Resolution::Choice::kDelete:
+      return MakeDelete(record, stamp);
+    default:
+      return Invalid("choice",
+                     "a delete-versus-edit conflict is settled with "
+                     "keep or delete");
+  }
+}
+
+std::string DescribeResolution(const Resolution& r) {
+  std::string what;
+  switch (r.choice) {
+    case Resolution::Choice::kPick:
+      what = absl::StrCat("picked [", r.pick, "]");
+      break;
+    case Resolution::Choice::kValue:
+      what = absl::StrCat("wrote ", r.value.ShortDebugString());
+      break;
+    case Resolution::Choice::kKeep:
+      what = "kept the record";
+      break;
+    case Resolution::Choice::kDelete:
+      what = "deleted the record";
+      break;
+  }
+  return absl::StrCat(what, "; reason: ", r.reason);
+}
+
+}  // namespace villagesync
