@@ -110,6 +110,46 @@ const std::vector<Command>& Commands() {
        RunAddUser,
        true},
       {"admin users revoke", kAdminHelp, "NAME", {}, 1, 1, RunRevokeUser, true},
+      {"admin audit",
+       kAdminHelp,
+       "no arguments",
+       {{"since", true, false}, {"json", false, false}},
+       0,
+       0,
+       RunAudit,
+       true},
+      {"conflicts list",
+       kConflictsListHelp,
+       "no arguments",
+       {{"region", true, false},
+        {"collection", true, false},
+        {"status", true, false},
+        {"min-age-days", true, false},
+        {"json", false, false}},
+       0,
+       0,
+       RunConflictsList,
+       true},
+      {"conflicts show",
+       kConflictsShowHelp,
+       "ID",
+       {{"json", false, false}},
+       1,
+       1,
+       RunConflictsShow,
+       true},
+      {"conflicts resolve",
+       kConflictsResolveHelp,
+       "ID",
+       {{"pick", true, false},
+        {"value", true, false},
+        {"keep", false, false},
+        {"delete", false, false},
+        {"reason", true, true}},
+       1,
+       1,
+       RunConflictsResolve,
+       true},
   };
   return *commands;
 }
@@ -226,15 +266,22 @@ int RunCommand(const Command& command, std::string store,
                 command.remote);
 }
 
-// `args` name no command: `admin` alone asks for help, anything else is a
-// usage error.
+// `args` name no command: `admin` or `conflicts` alone asks for help,
+// anything else is a usage error.
 int NoSuchCommand(absl::Span<const std::string> args, bool help,
                   std::ostream& out, std::ostream& err) {
   if (args[0] == "admin") {
     if (help || WantsHelp(args)) return PrintHelp(out, kAdminHelp);
     return Finish(err, "admin",
-                  UsageError("expected `admin users add ...` or `admin users "
-                             "revoke NAME`"),
+                  UsageError("expected `admin users add ...`, `admin users "
+                             "revoke NAME` or `admin audit`"),
+                  false);
+  }
+  if (args[0] == "conflicts") {
+    if (help || WantsHelp(args)) return PrintHelp(out, kConflictsHelp);
+    return Finish(err, "conflicts",
+                  UsageError("expected `conflicts list`, `conflicts show ID` "
+                             "or `conflicts resolve ID ...`"),
                   false);
   }
   return Finish(err, "",

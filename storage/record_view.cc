@@ -84,8 +84,13 @@ v1::Conflict DeleteConflict(const Record& record,
   v1::Conflict conflict;
   *conflict.mutable_key() = record.key;
   conflict.set_status(v1::CONFLICT_STATUS_OPEN);
+  // The delete as a cleared value (what it wrote into every field); a
+  // re-creation shows through the field values it wrote.
   for (const v1::Sibling& s : record.stored.deletion().state().siblings()) {
-    *conflict.add_siblings() = s;
+    if (!s.value().bool_value()) continue;
+    v1::Sibling& deleted = *conflict.add_siblings();
+    deleted = s;
+    deleted.clear_value();
   }
   // The concurrent edits, one sibling per write (the first field it set).
   for (const storage::StoredField& field : record.stored.fields()) {

@@ -99,6 +99,24 @@ v1::Change KeepRecord(const Record& record, const WriteStamp& stamp) {
   return change;
 }
 
+// A value as people read it in the audit log.
+std::string ValueText(const v1::Value& value) {
+  switch (value.kind_case()) {
+    case v1::Value::kStringValue:
+      return absl::StrCat("\"", value.string_value(), "\"");
+    case v1::Value::kEnumValue:
+      return value.enum_value();
+    case v1::Value::kIntValue:
+      return absl::StrCat(value.int_value());
+    case v1::Value::kMoneyFen:
+      return absl::StrCat(value.money_fen(), " fen");
+    case v1::Value::KIND_NOT_SET:
+      return "(cleared)";
+    default:
+      return value.ShortDebugString();
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<v1::Change> MakeResolution(const SchemaRegistry& schemas,
@@ -129,7 +147,7 @@ std::string DescribeResolution(const Resolution& r) {
       what = absl::StrCat("picked [", r.pick, "]");
       break;
     case Resolution::Choice::kValue:
-      what = absl::StrCat("wrote ", r.value.ShortDebugString());
+      what = absl::StrCat("wrote ", ValueText(r.value));
       break;
     case Resolution::Choice::kKeep:
       what = "kept the record";

@@ -60,12 +60,22 @@ absl::Status RunGet(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunList(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunDelete(CliContext& ctx, const ParsedArgs& args);
 
+// The client of the device directory, FAILED_PRECONDITION (saying how to
+// run init) unless init has given the device a server.
+absl::StatusOr<SyncClient*> InitializedClient(CliContext& ctx);
+
 // Server (server_commands.cc).
 absl::Status RunInit(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunSync(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunStatus(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunAddUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunAudit(CliContext& ctx, const ParsedArgs& args);
+
+// The server's conflict inbox (conflict_commands.cc).
+absl::Status RunConflictsList(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunConflictsShow(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunConflictsResolve(CliContext& ctx, const ParsedArgs& args);
 
 }  // namespace cli
 }  // namespace villagesync

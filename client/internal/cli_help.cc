@@ -6,7 +6,7 @@ namespace cli {
 const char kMainHelp[] =
     R"(villagesync: the field-device client of a villagesync county server.
 Records live in a local store: reads and writes work offline. Only init,
-sync and admin talk to the server.
+sync, conflicts and admin talk to the server.
 
 Usage:
   villagesync --store DIR COMMAND [ARGS...]
@@ -25,10 +25,20 @@ Commands:
                      delete a record
   sync               push local edits, pull everyone else's
   status [--json]    pending edits, last sync, server, user, role, scope
+  conflicts list [--region PREFIX] [--collection C]
+                 [--status open|resolved|auto] [--min-age-days N] [--json]
+                     list the server's conflicts in your scope
+  conflicts show ID [--json]
+                     one conflict: ancestor, every value, who, device, when
+  conflicts resolve ID (--pick N | --value VALUE | --keep | --delete)
+                    --reason TEXT
+                     decide a conflict (admin users); sync to receive it
   admin users add --name NAME --role ROLE --scope PREFIX
                      create a user on the server; prints its token
   admin users revoke NAME
                      revoke a user's token
+  admin audit [--since YYYY-MM-DD] [--json]
+                     the server's log of user changes and resolutions
 
 Flags:
   --store DIR        the device directory (local store and sync state),
@@ -152,9 +162,11 @@ Flags:
 const char kAdminHelp[] = R"(Usage:
   villagesync --store DIR admin users add --name NAME --role ROLE --scope PREFIX
   villagesync --store DIR admin users revoke NAME
+  villagesync --store DIR admin audit [--since YYYY-MM-DD] [--json]
 
 Manages users on the server this device was initialized with, as the user of
-its token (county and admin users may manage users in their scope).
+its token (county and admin users may manage users in their scope), and
+reads the server's audit log (the server decides who may: exit 4 if not).
 
 admin users add: creates a user and prints only its token. The server keeps
   just a hash: the token cannot be shown again.
@@ -165,6 +177,99 @@ admin users add: creates a user and prints only its token. The server keeps
                    for everywhere)
 admin users revoke NAME: revokes the user's token at once; prints
   "revoked NAME".
+admin audit: every user change and conflict resolution, oldest first, one
+  line each: "TIME  ACTOR  ACTION  TARGET  DETAIL" (TIME RFC 3339 UTC). The
+  server sends at most 1000 entries; a note on stderr says when the limit
+  was reached (use a later --since for the rest).
+  --since DATE     only entries from DATE (YYYY-MM-DD, 00:00 UTC) on
+  --json           a JSON array, one object per line: {"time":"RFC 3339",
+                   "actor":..., "action":..., "target":..., "detail":...}
+)";
+
+const char kConflictsHelp[] = R"(Usage:
+  villagesync --store DIR conflicts list [--region PREFIX] [--collection C]
+      [--status open|resolved|auto] [--min-age-days N] [--json]
+  villagesync --store DIR conflicts show ID [--json]
+  villagesync --store DIR conflicts resolve ID
+      (--pick N | --value VALUE | --keep | --delete) --reason TEXT
+
+The conflict inbox on the server this device was initialized with: edits of
+the same field made concurrently with different values, and deletes that
+met a concurrent edit. A conflict id is COLLECTION/VILLAGE/RECORD/FIELD,
+with FIELD "_record" for a delete-versus-edit conflict. Run
+`villagesync conflicts list --help` (show, resolve) for each command.
+)";
+
+const char kConflictsListHelp[] =
+    R"(Usage: villagesync --store DIR conflicts list [--region PREFIX] [--collection C]
+           [--status open|resolved|auto] [--min-age-days N] [--json]
+
+Lists the conflicts the server holds in your scope (all pages), one line
+each: id, status, number of siblings (the concurrent values) and age since
+the server first saw the conflict (45m, 5h, 3d). A conflict id is
+COLLECTION/VILLAGE/RECORD/FIELD, with FIELD "_record" when a delete met a
+concurrent edit.
+
+Flags:
+  --region PREFIX    only villages whose code starts with PREFIX
+  --collection C     only this collection
+  --status STATUS    open (waiting for an administrator), resolved, or auto
+                     (settled by the latest-edit-wins policy; reversible)
+  --min-age-days N   only conflicts opened at least N days ago
+  --json             a JSON array, one object per line:
+                     {"id":..., "collection":..., "village":..., "record":...,
+                      "field":..., "status":"open"|"resolved"|"auto",
+                      "siblings":[as `conflicts show --json`],
+                      "opened":TIME, "updated":TIME}
+                     TIME is RFC 3339 UTC, or null if unknown
+)";
+
+const char kConflictsShowHelp[] =
+    R"(Usage: villagesync --store DIR conflicts show ID [--json]
+
+Shows one conflict as a three-way view: its id, status and when it was
+opened; the ancestor (the value before the concurrent edits, or unknown);
+then every sibling, numbered for `conflicts resolve --pick N`:
+  [1] VALUE  — by AUTHOR on device REPLICA at HLC-TIME received TIME
+REPLICA is the writing device's replica id (16 hex digits), HLC-TIME the
+writer's clock at the edit (village clocks may be wrong), TIME when the
+server received it. A value removed by a delete, or cleared, shows as
+the text (deleted). A resolved conflict also shows who resolved it and
+why. Fails (exit 1) if there is no such conflict in your scope.
+
+Flags:
+  --json  one JSON object on one line:
+          {"id":..., "collection":..., "village":..., "record":...,
+           "field":..., "status":"open"|"resolved"|"auto",
+           "ancestor":VALUE or null,
+           "siblings":[{"n":1, "value":VALUE, "author":...,
+                        "replica":"16 hex digits", "hlc_time":TIME,
+                        "received":TIME}, ...],
+           "opened":TIME, "updated":TIME,
+           "resolved_by":... or null, "reason":... or null}
+          VALUE as `get --json` shows values (null if deleted or cleared);
+          TIME RFC 3339 UTC, or null if unknown
+)";
+
+const char kConflictsResolveHelp[] =
+    R"(Usage: villagesync --store DIR conflicts resolve ID (--pick N | --value VALUE | --keep | --delete) --reason TEXT
+
+Decides a conflict on the server (admin users only: exit 4 otherwise). The
+decision is a normal edit that supersedes every sibling; it reaches every
+device at its next sync, this one included (run `sync` to see it here).
+Prints "resolved ID: " and what was chosen. An auto-resolved conflict may
+be decided again; an already resolved one fails (exit 1).
+
+Give exactly one choice:
+  --pick N        keep sibling N, as `conflicts show` numbers them
+  --value VALUE   write a new value, read by the field's type as `put`
+                  reads it (see `put --help`); --value "" clears the field
+  --keep          delete-versus-edit (_record): keep the record, undoing
+                  the delete
+  --delete        delete-versus-edit (_record): delete the record
+and:
+  --reason TEXT   why (required); kept with the conflict and in the audit
+                  log
 )";
 
 const char kExitCodesHelp[] = R"(
@@ -174,8 +279,8 @@ Exit codes:
      names the field), ambiguous id, device not initialized, store or
      server error
   2  usage error: unknown command or flag, missing or extra argument
-  3  server unreachable (sync, admin): sync incomplete, local edits
-     kept; try again later
+  3  server unreachable (sync, conflicts, admin): sync incomplete,
+     local edits kept; try again later
   4  authentication or permission refused by the server
 )";
 

@@ -14,8 +14,14 @@ extern const char kListHelp[];
 extern const char kDeleteHelp[];
 extern const char kSyncHelp[];
 extern const char kStatusHelp[];
-// `admin`, `admin users`, `admin users add` and `admin users revoke`.
+// `admin`, `admin users`, `admin users add`, `admin users revoke` and
+// `admin audit`.
 extern const char kAdminHelp[];
+// `conflicts` alone, then each conflicts command.
+extern const char kConflictsHelp[];
+extern const char kConflictsListHelp[];
+extern const char kConflictsShowHelp[];
+extern const char kConflictsResolveHelp[];
 // The exit codes, appended to every help text.
 extern const char kExitCodesHelp[];
 

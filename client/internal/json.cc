@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "client/internal/value_text.h"
 
 namespace villagesync {
@@ -76,6 +77,11 @@ std::string ValueToJson(const v1::Value& value) {
       // Strings, enums, dates, timestamps and refs: their text form, quoted.
       return JsonQuote(ValueToText(value));
   }
+}
+
+std::string JsonArrayLines(const std::vector<std::string>& elements) {
+  if (elements.empty()) return "[]";
+  return absl::StrCat("[\n", absl::StrJoin(elements, ",\n"), "\n]");
 }
 
 JsonObject& JsonObject::AddRaw(absl::string_view key, absl::string_view json) {

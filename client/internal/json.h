@@ -5,6 +5,7 @@
 #define VILLAGESYNC_CLIENT_INTERNAL_JSON_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "proto/records.pb.h"
@@ -22,6 +23,10 @@ std::string JsonQuote(absl::string_view text);
 // "VILLAGE/COLLECTION/ID", lists as arrays of strings; a cleared value is
 // null.
 std::string ValueToJson(const v1::Value& value);
+
+// A JSON array of `elements` (each already JSON text), one per line:
+// "[\nA,\nB\n]", or "[]" if there are none; no final newline.
+std::string JsonArrayLines(const std::vector<std::string>& elements);
 
 // Builds one JSON object; members appear in the order they are added.
 // Not thread-safe.

@@ -1,8 +1,10 @@
-// init, sync, status and admin users: the commands about the server. status
-// only reads local state; the others talk to the server.
+// init, sync, status, admin users and admin audit: the commands about the
+// server. status only reads local state; the others talk to the server.
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "client/internal/audit_output.h"
 #include "client/internal/cli_commands.h"
 #include "client/internal/json.h"
 #include "client/internal/value_text.h"
@@ -15,6 +17,10 @@ namespace {
 constexpr char kNotInitialized[] =
     "this device is not initialized: run `villagesync --store DIR init "
     "--server HOST:PORT --token TOKEN` first";
+
+constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
+// ListAudit returns at most this many entries when no limit is asked.
+constexpr int kAuditLimit = 1000;
 
 bool Unreachable(const absl::Status& status) {
   return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
@@ -29,16 +35,6 @@ absl::Status WithPendingNote(SyncClient& client, const absl::Status& status) {
       status.code(),
       absl::StrCat("server unreachable: ", status.message(), "; ", now->pending,
                    " local edits kept, run sync again later"));
-}
-
-// FAILED_PRECONDITION unless init has given the device a server.
-absl::StatusOr<SyncClient*> InitializedClient(CliContext& ctx) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
-  VS_ASSIGN_OR_RETURN(ClientStatus status, client->Status());
-  if (status.server.empty()) {
-    return absl::FailedPreconditionError(kNotInitialized);
-  }
-  return client;
 }
 
 void PrintReport(std::ostream& out, const SyncReport& report) {
@@ -100,7 +96,29 @@ std::string StatusText(const ClientStatus& s) {
   return text;
 }
 
+// --since YYYY-MM-DD as microseconds at UTC midnight; 0 without it.
+absl::StatusOr<int64_t> SinceMicros(const ParsedArgs& args) {
+  if (!args.Has("since")) return 0;
+  v1::FieldSpec spec;
+  spec.set_name("--since");
+  spec.set_type(v1::FIELD_TYPE_DATE);
+  absl::StatusOr<v1::Value> date = ParseValue(spec, args.Get("since"));
+  if (!date.ok() || !date->has_date_value()) {
+    return UsageError("--since needs a date (YYYY-MM-DD)");
+  }
+  return int64_t{date->date_value().days()} * kMicrosPerDay;
+}
+
 }  // namespace
+
+absl::StatusOr<SyncClient*> InitializedClient(CliContext& ctx) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
+  VS_ASSIGN_OR_RETURN(ClientStatus status, client->Status());
+  if (status.server.empty()) {
+    return absl::FailedPreconditionError(kNotInitialized);
+  }
+  return client;
+}
 
 absl::Status RunInit(CliContext& ctx, const ParsedArgs& args) {
   std::string server = args.Get("server"), token = args.Get("token");
@@ -162,6 +180,24 @@ absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
   VS_RETURN_IF_ERROR(client->RevokeUser(args.positional[0]).status());
   ctx.out() << "revoked " << args.positional[0] << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunAudit(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(int64_t since, SinceMicros(args));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(v1::ListAuditResponse audit, client->ListAudit(since));
+  if (args.Has("json")) {
+    ctx.out() << AuditToJson(audit.entries()) << "\n";
+  } else {
+    for (const v1::AuditEntry& entry : audit.entries()) {
+      ctx.out() << AuditEntryToLine(entry) << "\n";
+    }
+  }
+  if (audit.entries_size() >= kAuditLimit) {
+    ctx.err() << "showing the first " << audit.entries_size()
+              << " entries; use --since with a later date for the rest\n";
+  }
   return absl::OkStatus();
 }
 

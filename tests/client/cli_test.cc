@@ -381,6 +381,14 @@ TEST_F(CliTest, EveryCommandsHelpExitsZeroAndNamesItsFlags) {
       {{"admin", "--help"}, {"users add", "users revoke"}},
       {{"admin", "users", "add", "--help"}, {"--name", "--role", "--scope"}},
       {{"admin", "users", "revoke", "-h"}, {"revoke NAME"}},
+      {{"admin", "audit", "--help"}, {"--since", "--json", "YYYY-MM-DD"}},
+      {{"conflicts", "--help"}, {"conflicts list", "show ID", "_record"}},
+      {{"conflicts", "list", "--help"},
+       {"--region", "--collection", "--status", "--min-age-days", "--json"}},
+      {{"conflicts", "show", "x", "--help"},
+       {"ancestor", "(deleted)", "hlc_time", "--json"}},
+      {{"conflicts", "resolve", "-h"},
+       {"--pick", "--value", "--keep", "--delete", "--reason", "sync"}},
       {{"--store", "x", "put", "members", "--help"}, {"--village"}},
   };
   for (const Case& c : cases) {
@@ -401,8 +409,9 @@ TEST_F(CliTest, GlobalHelpListsEveryCommandAndTheExitCodes) {
     EXPECT_EQ(help.code, 0);
     for (const char* text :
          {"init", "put", "get", "list", "delete", "sync", "status",
-          "admin users add", "admin users revoke", "--store", "--json",
-          "3  server unreachable", "4  authentication"}) {
+          "admin users add", "admin users revoke", "admin audit",
+          "conflicts list", "conflicts show", "conflicts resolve", "--store",
+          "--json", "3  server unreachable", "4  authentication"}) {
       EXPECT_THAT(help.out, HasSubstr(text));
     }
   }
@@ -428,6 +437,22 @@ TEST_F(CliTest, UsageErrorsExitWithTwoAndPointAtHelp) {
       {"admin"},
       {"admin", "users", "add", "--name", "bob", "--role", "admin"},
       {"admin", "users", "revoke"},
+      {"admin", "audit", "--since", "2024-13-01"},
+      {"admin", "audit", "extra"},
+      {"conflicts"},
+      {"conflicts", "frobnicate"},
+      {"conflicts", "show"},
+      {"conflicts", "list", "--status", "closed"},
+      {"conflicts", "list", "--min-age-days", "-1"},
+      {"conflicts", "resolve", "c1", "--reason", "checked"},
+      {"conflicts", "resolve", "c1", "--pick", "1", "--keep", "--reason", "x"},
+      {"conflicts", "resolve", "c1", "--value", "1", "--delete", "--reason",
+       "x"},
+      {"conflicts", "resolve", "c1", "--pick", "1"},
+      {"conflicts", "resolve", "c1", "--pick", "1", "--reason", ""},
+      {"conflicts", "resolve", "c1", "--pick", "0", "--reason", "x"},
+      {"conflicts", "resolve", "c1", "--pick", "two", "--reason", "x"},
+      {"conflicts", "resolve", "--pick", "1", "--reason", "x"},
       {"--store", store_, "list", "members", "--store", store_},
   };
   for (const std::vector<std::string>& args : usage_errors) {
@@ -446,7 +471,26 @@ TEST_F(CliTest, UsageErrorsExitWithTwoAndPointAtHelp) {
 
 TEST_F(CliTest, AUsageErrorCreatesNoStore) {
   EXPECT_EQ(Run({"put", "members", "name=李建国"}).code, 2);
+  EXPECT_EQ(Run({"conflicts", "resolve", "c1", "--keep", "--reason", ""}).code,
+            2);
   EXPECT_FALSE(std::filesystem::exists(store_));
+}
+
+TEST_F(CliTest, ServerCommandsOnADeviceWithoutInitSayHowToInit) {
+  std::vector<std::vector<std::string>> commands = {
+      {"conflicts", "list"},
+      {"conflicts", "show", "members/370102001001/wxl/phone"},
+      {"conflicts", "resolve", "members/370102001001/wxl/phone", "--pick", "1",
+       "--reason", "电话核实"},
+      {"admin", "audit", "--since", "2024-05-01"},
+  };
+  for (const std::vector<std::string>& args : commands) {
+    CliResult result = Run(args);
+    std::string shown = absl::StrJoin(args, " ");
+    EXPECT_EQ(result.code, 1) << shown;
+    EXPECT_THAT(result.err, HasSubstr("init --server")) << shown;
+    EXPECT_THAT(result.out, IsEmpty()) << shown;
+  }
 }
 
 }  // namespace
