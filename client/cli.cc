@@ -150,20 +150,57 @@ const std::vector<Command>& Commands() {
        1,
        RunConflictsResolve,
        true},
+      {"report",
+       kReportHelp,
+       "no arguments",
+       {{"region", true, true},
+        {"period", true, true},
+        {"format", true, false}},
+       0,
+       0,
+       RunReport,
+       true},
+      {"admin rules list",
+       kAdminRulesHelp,
+       "no arguments",
+       {{"json", false, false}},
+       0,
+       0,
+       RunRulesList,
+       true},
+      {"admin rules set",
+       kAdminRulesHelp,
+       "no arguments",
+       {{"type", true, true},
+        {"cadence", true, true},
+        {"min", true, true},
+        {"from", true, true}},
+       0,
+       0,
+       RunRulesSet,
+       true},
   };
   return *commands;
+}
+
+// True if `args` begin with the space-separated `words`; sets `*count` to
+// their number.
+bool BeginsWith(absl::Span<const std::string> args, absl::string_view words,
+                size_t* count) {
+  std::vector<absl::string_view> name = absl::StrSplit(words, ' ');
+  if (name.size() > args.size() ||
+      !std::equal(name.begin(), name.end(), args.begin())) {
+    return false;
+  }
+  *count = name.size();
+  return true;
 }
 
 // The command whose words begin `args` (setting `*words` to their number),
 // or null.
 const Command* FindCommand(absl::Span<const std::string> args, size_t* words) {
   for (const Command& command : Commands()) {
-    std::vector<absl::string_view> name = absl::StrSplit(command.name, ' ');
-    if (name.size() <= args.size() &&
-        std::equal(name.begin(), name.end(), args.begin())) {
-      *words = name.size();
-      return &command;
-    }
+    if (BeginsWith(args, command.name, words)) return &command;
   }
   return nullptr;
 }
@@ -266,23 +303,34 @@ int RunCommand(const Command& command, std::string store,
                 command.remote);
 }
 
-// `args` name no command: `admin` or `conflicts` alone asks for help,
-// anything else is a usage error.
+// The first words of several commands, none by itself: alone they ask for
+// help. More words first (`admin rules` before `admin`).
+struct CommandGroup {
+  const char* name;
+  const char* help;
+  const char* expected;
+};
+
+const CommandGroup kCommandGroups[] = {
+    {"admin rules", kAdminRulesHelp,
+     "expected `admin rules list` or `admin rules set ...`"},
+    {"admin", kAdminHelp,
+     "expected `admin users add ...`, `admin users revoke NAME`, `admin "
+     "audit`, `admin rules list` or `admin rules set ...`"},
+    {"conflicts", kConflictsHelp,
+     "expected `conflicts list`, `conflicts show ID` or `conflicts resolve "
+     "ID ...`"},
+};
+
+// `args` name no command: a command group alone asks for help, anything
+// else is a usage error.
 int NoSuchCommand(absl::Span<const std::string> args, bool help,
                   std::ostream& out, std::ostream& err) {
-  if (args[0] == "admin") {
-    if (help || WantsHelp(args)) return PrintHelp(out, kAdminHelp);
-    return Finish(err, "admin",
-                  UsageError("expected `admin users add ...`, `admin users "
-                             "revoke NAME` or `admin audit`"),
-                  false);
-  }
-  if (args[0] == "conflicts") {
-    if (help || WantsHelp(args)) return PrintHelp(out, kConflictsHelp);
-    return Finish(err, "conflicts",
-                  UsageError("expected `conflicts list`, `conflicts show ID` "
-                             "or `conflicts resolve ID ...`"),
-                  false);
+  size_t words = 0;
+  for (const CommandGroup& group : kCommandGroups) {
+    if (!BeginsWith(args, group.name, &words)) continue;
+    if (help || WantsHelp(args)) return PrintHelp(out, group.help);
+    return Finish(err, group.name, UsageError(group.expected), false);
   }
   return Finish(err, "",
                 UsageError(absl::StrCat("unknown command \"", args[0], "\"")),

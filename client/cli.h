@@ -1,6 +1,7 @@
 // The `villagesync` command-line client (SPEC §10): put, get, list and
 // delete on a device's local store (offline), init, sync and status against
-// its county server, and user administration. cli_main.cc is its main();
+// its county server, the conflict inbox, the county report, its rule table
+// and user administration. cli_main.cc is its main();
 // tests call RunCli directly. `villagesync --help` documents every command.
 #ifndef VILLAGESYNC_CLIENT_CLI_H_
 #define VILLAGESYNC_CLIENT_CLI_H_

@@ -449,4 +449,35 @@ absl::StatusOr<v1::ListAuditResponse> SyncClient::ListAudit(
   return response;
 }
 
+absl::StatusOr<v1::ReportResponse> SyncClient::Report(
+    const v1::ReportRequest& request) {
+  Session session(state_, SyncOptions());
+  v1::ReportResponse response;
+  VS_RETURN_IF_ERROR(session.Call("report", [&](grpc::ClientContext* c) {
+    return session.admin().Report(c, request, &response);
+  }));
+  return response;
+}
+
+absl::StatusOr<v1::ListRulesResponse> SyncClient::ListRules() {
+  Session session(state_, SyncOptions());
+  v1::ListRulesRequest request;
+  v1::ListRulesResponse response;
+  VS_RETURN_IF_ERROR(session.Call("list rules", [&](grpc::ClientContext* c) {
+    return session.admin().ListRules(c, request, &response);
+  }));
+  return response;
+}
+
+absl::StatusOr<v1::SetRuleResponse> SyncClient::SetRule(const v1::Rule& rule) {
+  Session session(state_, SyncOptions());
+  v1::SetRuleRequest request;
+  *request.mutable_rule() = rule;
+  v1::SetRuleResponse response;
+  VS_RETURN_IF_ERROR(session.Call("set rule", [&](grpc::ClientContext* c) {
+    return session.admin().SetRule(c, request, &response);
+  }));
+  return response;
+}
+
 }  // namespace villagesync

@@ -103,6 +103,15 @@ class SyncClient {
       const v1::ResolveConflictRequest& request);
   absl::StatusOr<v1::ListAuditResponse> ListAudit(int64_t since_micros);
 
+  // The county report and its rule table (AdminService, SPEC §9): errors as
+  // the server returns them (INVALID_ARGUMENT naming the field,
+  // PERMISSION_DENIED outside the caller's scope or role), UNAVAILABLE after
+  // the retries.
+  absl::StatusOr<v1::ReportResponse> Report(const v1::ReportRequest& request);
+  absl::StatusOr<v1::ListRulesResponse> ListRules();
+  // Adds or replaces `rule`; the response holds the rules as they now are.
+  absl::StatusOr<v1::SetRuleResponse> SetRule(const v1::Rule& rule);
+
   // The local replica: put, get, list and delete go here, offline.
   RecordStore& store() { return *store_; }
   // The name recorded as author of local edits (the user, once known).

@@ -9,7 +9,31 @@
 namespace villagesync {
 
 AdminServiceImpl::AdminServiceImpl(RecordStore* store, UserStore* users)
-    : users_(users), inbox_(store, users) {}
+    : users_(users), inbox_(store, users), reports_(store) {}
+
+grpc::Status AdminServiceImpl::ListRules(
+    grpc::ServerContext* context, const v1::ListRulesRequest* /*request*/,
+    v1::ListRulesResponse* response) {
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
+    return reports_.ListRules(caller, response);
+  });
+}
+
+grpc::Status AdminServiceImpl::SetRule(grpc::ServerContext* context,
+                                       const v1::SetRuleRequest* request,
+                                       v1::SetRuleResponse* response) {
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
+    return reports_.SetRule(caller, *request, response);
+  });
+}
+
+grpc::Status AdminServiceImpl::Report(grpc::ServerContext* context,
+                                      const v1::ReportRequest* request,
+                                      v1::ReportResponse* response) {
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
+    return reports_.Report(caller, *request, response);
+  });
+}
 
 grpc::Status AdminServiceImpl::ListConflicts(
     grpc::ServerContext* context, const v1::ListConflictsRequest* request,

@@ -6,6 +6,7 @@
 
 #include "proto/admin.grpc.pb.h"
 #include "server/conflict_inbox.h"
+#include "server/county_reports.h"
 #include "storage/record_store.h"
 #include "storage/user_store.h"
 
@@ -38,6 +39,15 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status ListAudit(grpc::ServerContext* context,
                          const v1::ListAuditRequest* request,
                          v1::ListAuditResponse* response) override;
+  grpc::Status ListRules(grpc::ServerContext* context,
+                         const v1::ListRulesRequest* request,
+                         v1::ListRulesResponse* response) override;
+  grpc::Status SetRule(grpc::ServerContext* context,
+                       const v1::SetRuleRequest* request,
+                       v1::SetRuleResponse* response) override;
+  grpc::Status Report(grpc::ServerContext* context,
+                      const v1::ReportRequest* request,
+                      v1::ReportResponse* response) override;
 
  private:
   absl::Status DoAddUser(const v1::UserInfo& actor,
@@ -49,6 +59,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 
   UserStore* const users_;
   ConflictInbox inbox_;
+  CountyReports reports_;
 };
 
 }  // namespace villagesync

@@ -12,6 +12,8 @@
 #include "grpcpp/server_builder.h"
 #include "proto/status_macros.h"
 #include "server/admin_service.h"
+#include "server/report_aggregator.h"
+#include "server/rule_table.h"
 #include "server/sync_service.h"
 
 namespace villagesync {
@@ -48,8 +50,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
         "data dir has no users: run `villagesyncd bootstrap --data_dir ",
         options.data_dir, "` first"));
   }
-  VS_ASSIGN_OR_RETURN(server->store_,
-                      RecordStore::Open(RecordsDir(options.data_dir)));
+  StoreOptions store_options;
+  store_options.aggregator = std::make_shared<ReportAggregator>();
+  VS_ASSIGN_OR_RETURN(
+      server->store_,
+      RecordStore::Open(RecordsDir(options.data_dir), store_options));
+  VS_RETURN_IF_ERROR(RuleTable(server->store_.get()).InstallDefaults());
   server->log_ = std::make_unique<SessionLog>(options.log);
   server->sync_ = std::make_unique<SyncServiceImpl>(
       server->store_.get(), server->users_.get(), server->log_.get());

@@ -8,6 +8,7 @@
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "server/access.h"
+#include "server/report.h"
 #include "storage/validation.h"
 
 namespace villagesync {
@@ -88,7 +89,7 @@ absl::Status SyncServiceImpl::DoHello(const v1::UserInfo& user,
   response->set_schema_version(store_->schemas().version());
   *response->mutable_limits() = Limits();
   log_->Hello(request.replica_id(), user.name());
-  return absl::OkStatus();
+  return NoteDeviceSync(*store_, request.replica_id(), user, absl::Now());
 }
 
 absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,

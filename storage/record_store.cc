@@ -12,8 +12,8 @@
 #include "rocksdb/write_batch.h"
 #include "storage/internal/change_reader.h"
 #include "storage/internal/conflict_rows.h"
+#include "storage/internal/counter_merge.h"
 #include "storage/internal/keys.h"
-#include "storage/internal/max_merge.h"
 #include "storage/internal/record_locks.h"
 #include "storage/internal/rocks_status.h"
 #include "storage/internal/sequencer.h"
@@ -44,7 +44,7 @@ rocksdb::Options DbOptions() {
   // The same for keys still in the memtable.
   options.memtable_prefix_bloom_size_ratio = 0.05;
   options.memtable_whole_key_filtering = true;
-  options.merge_operator = NewMaxMergeOperator();
+  options.merge_operator = NewCounterMergeOperator();
   return options;
 }
 
@@ -124,6 +124,7 @@ RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
                          const Persisted& persisted)
     : db_(std::move(db)),
       schemas_(options.schemas ? options.schemas : SchemaRegistry::Builtin()),
+      aggregator_(options.aggregator),
       replica_id_(persisted.replica_id),
       incarnation_(persisted.history
                        .incarnations(persisted.history.incarnations_size() - 1)
@@ -194,7 +195,7 @@ std::vector<std::string> RowsOf(const WriteJob& job) {
 absl::Status RecordStore::Submit(WriteJob* job) {
   RecordLocks::Held held = locks_->Acquire(RowsOf(*job));
   WritePlanner planner(db_.get(), *schemas_, sequencer_.get(), &clock_,
-                       replica_id_);
+                       replica_id_, aggregator_.get());
   planner.Plan(job);
   absl::Status status;
   if (!planner.empty()) {
@@ -361,6 +362,56 @@ absl::StatusOr<uint64_t> RecordStore::Watermark(uint64_t source_replica) const {
   if (s.IsNotFound()) return 0;
   VS_RETURN_IF_ERROR(FromRocksStatus(s, "read watermark"));
   return keys::DecodeBigEndian(value);
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>>
+RecordStore::ReadCounters(absl::string_view prefix) const {
+  VS_ASSIGN_OR_RETURN(auto rows,
+                      ScanRows(absl::StrCat(keys::kAggregatePrefix, prefix)));
+  std::vector<std::pair<std::string, int64_t>> counters;
+  counters.reserve(rows.size());
+  for (auto& [key, value] : rows) {
+    counters.emplace_back(key.substr(keys::kAggregatePrefix.size()),
+                          static_cast<int64_t>(keys::DecodeBigEndian(value)));
+  }
+  return counters;
+}
+
+absl::Status RecordStore::PutMeta(absl::string_view key,
+                                  absl::string_view value,
+                                  const v1::AuditEntry* audit) {
+  rocksdb::WriteBatch batch;
+  batch.Put(absl::StrCat(keys::kMetaPrefix, key),
+            rocksdb::Slice(value.data(), value.size()));
+  if (audit != nullptr) {
+    // The change log is not involved: a counter of its own keeps two audit
+    // rows of one microsecond apart.
+    batch.Put(keys::AuditRow(audit->micros(), ++meta_audit_rows_),
+              audit->SerializeAsString());
+  }
+  return FromRocksStatus(db_->Write(Synced(), &batch), "write metadata");
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+RecordStore::ScanMeta(absl::string_view prefix) const {
+  VS_ASSIGN_OR_RETURN(auto rows,
+                      ScanRows(absl::StrCat(keys::kMetaPrefix, prefix)));
+  for (auto& row : rows) row.first.erase(0, keys::kMetaPrefix.size());
+  return rows;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+RecordStore::ScanRows(absl::string_view prefix) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions()));
+  std::vector<std::pair<std::string, std::string>> rows;
+  rocksdb::Slice start(prefix.data(), prefix.size());
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start);
+       it->Next()) {
+    rows.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  VS_RETURN_IF_ERROR(FromRocksStatus(it->status(), "scan"));
+  return rows;
 }
 
 absl::StatusOr<std::vector<v1::Conflict>> RecordStore::ListConflicts(

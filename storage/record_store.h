@@ -5,6 +5,7 @@
 #ifndef VILLAGESYNC_STORAGE_RECORD_STORE_H_
 #define VILLAGESYNC_STORAGE_RECORD_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include "absl/types/span.h"
 #include "proto/admin.pb.h"
 #include "proto/records.pb.h"
+#include "storage/aggregator.h"
 #include "storage/hybrid_clock.h"
 #include "storage/record_format.pb.h"
 #include "storage/record_view.h"
@@ -39,6 +41,9 @@ struct StoreOptions {
   std::shared_ptr<const SchemaRegistry> schemas;
   // Wall clock for hybrid-logical-clock times; null means the system clock.
   HybridClock::WallMillis wall_millis;
+  // Counters to keep in step with every write (see storage/aggregator.h);
+  // null means none.
+  std::shared_ptr<const Aggregator> aggregator;
 };
 
 // A local create or edit: the fields to set. A Value with no kind clears
@@ -186,8 +191,21 @@ class RecordStore {
   // not open; INVALID_ARGUMENT naming the field of a bad choice.
   absl::StatusOr<v1::Change> Resolve(const Resolution& resolution);
 
-  // Audit rows written by Resolve at or after `since_micros`, oldest first,
-  // at most `limit`.
+  // The aggregate counters whose keys start with `prefix`, in key order.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ReadCounters(
+      absl::string_view prefix) const;
+
+  // A small durable key-value area beside the records for the layers above
+  // (rule tables, device sync times). PutMeta writes `value` under `key`,
+  // synced, with `audit` (if not null) in the same batch.
+  absl::Status PutMeta(absl::string_view key, absl::string_view value,
+                       const v1::AuditEntry* audit = nullptr);
+  // Every (key, value) whose key starts with `prefix`, in key order.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanMeta(
+      absl::string_view prefix) const;
+
+  // Audit rows written by Resolve and PutMeta at or after `since_micros`,
+  // oldest first, at most `limit`.
   absl::StatusOr<std::vector<v1::AuditEntry>> ListAudit(int64_t since_micros,
                                                         size_t limit) const;
 
@@ -207,10 +225,14 @@ class RecordStore {
   // Plans and writes `job` under its records' locks; returns its status.
   absl::Status Submit(WriteJob* job);
   absl::Status CheckCheckpoint(const storage::Checkpoint& after) const;
+  // Every (row key, value) under `prefix`.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanRows(
+      absl::string_view prefix) const;
 
   // Immutable after construction.
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<const SchemaRegistry> schemas_;
+  std::shared_ptr<const Aggregator> aggregator_;
   uint64_t replica_id_;
   uint64_t incarnation_;
   storage::IncarnationHistory history_;
@@ -219,6 +241,7 @@ class RecordStore {
   std::unique_ptr<RecordLocks> locks_;
   std::unique_ptr<Sequencer> sequencer_;
   HybridClock clock_;
+  std::atomic<uint64_t> meta_audit_rows_{0};
 };
 
 }  // namespace villagesync

@@ -77,6 +77,11 @@ absl::Status RunConflictsList(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunConflictsShow(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunConflictsResolve(CliContext& ctx, const ParsedArgs& args);
 
+// The county report and its rule table (report_commands.cc).
+absl::Status RunReport(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunRulesList(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunRulesSet(CliContext& ctx, const ParsedArgs& args);
+
 }  // namespace cli
 }  // namespace villagesync
 

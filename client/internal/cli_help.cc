@@ -6,7 +6,7 @@ namespace cli {
 const char kMainHelp[] =
     R"(villagesync: the field-device client of a villagesync county server.
 Records live in a local store: reads and writes work offline. Only init,
-sync, conflicts and admin talk to the server.
+sync, conflicts, report and admin talk to the server.
 
 Usage:
   villagesync --store DIR COMMAND [ARGS...]
@@ -33,12 +33,23 @@ Commands:
   conflicts resolve ID (--pick N | --value VALUE | --keep | --delete)
                     --reason TEXT
                      decide a conflict (admin users); sync to receive it
+  report --region PREFIX --period PERIOD [--format table|csv|json]
+                     the county report per village: members, meetings
+                     against the rules, attendance, visits, requests,
+                     development, last sync, conflicts (county and admin
+                     users); PERIOD is YYYY-MM, YYYY-Qn or YYYY
   admin users add --name NAME --role ROLE --scope PREFIX
                      create a user on the server; prints its token
   admin users revoke NAME
                      revoke a user's token
   admin audit [--since YYYY-MM-DD] [--json]
-                     the server's log of user changes and resolutions
+                     the server's log of user changes, resolutions and
+                     rule changes
+  admin rules list [--json]
+                     the meeting rules the report judges by
+  admin rules set --type MEETING_TYPE --cadence monthly|quarterly|yearly
+                  --min N --from YYYY-MM
+                     require N meetings of a type per period from a month on
 
 Flags:
   --store DIR        the device directory (local store and sync state),
@@ -163,6 +174,9 @@ const char kAdminHelp[] = R"(Usage:
   villagesync --store DIR admin users add --name NAME --role ROLE --scope PREFIX
   villagesync --store DIR admin users revoke NAME
   villagesync --store DIR admin audit [--since YYYY-MM-DD] [--json]
+  villagesync --store DIR admin rules list [--json]
+  villagesync --store DIR admin rules set --type MEETING_TYPE
+      --cadence monthly|quarterly|yearly --min N --from YYYY-MM
 
 Manages users on the server this device was initialized with, as the user of
 its token (county and admin users may manage users in their scope), and
@@ -177,13 +191,98 @@ admin users add: creates a user and prints only its token. The server keeps
                    for everywhere)
 admin users revoke NAME: revokes the user's token at once; prints
   "revoked NAME".
-admin audit: every user change and conflict resolution, oldest first, one
+admin audit: every user change, conflict resolution and rule change,
+  oldest first, one
   line each: "TIME  ACTOR  ACTION  TARGET  DETAIL" (TIME RFC 3339 UTC). The
   server sends at most 1000 entries; a note on stderr says when the limit
   was reached (use a later --since for the rest).
   --since DATE     only entries from DATE (YYYY-MM-DD, 00:00 UTC) on
   --json           a JSON array, one object per line: {"time":"RFC 3339",
                    "actor":..., "action":..., "target":..., "detail":...}
+admin rules list, admin rules set: the meeting rules `report` judges by;
+  see `villagesync admin rules list --help`.
+)";
+
+const char kAdminRulesHelp[] = R"(Usage:
+  villagesync --store DIR admin rules list [--json]
+  villagesync --store DIR admin rules set --type MEETING_TYPE
+      --cadence monthly|quarterly|yearly --min N --from YYYY-MM
+
+The rule table on the server this device was initialized with: how many
+meetings of a type each village must hold per month, quarter or year, from
+a month on. `report` judges the meetings of each period against the rules
+in force then. The defaults: 主题党日, 支委会 and 党小组会 at least 1 a month;
+支部党员大会 and 党课 1 a quarter; 组织生活会 and 民主评议党员 1 a year.
+
+admin rules list: every rule, by meeting type then first month, one line
+  each: "TYPE  CADENCE  ≥N  from YYYY-MM".
+  --json   a JSON array, one object per line: {"type":...,
+           "cadence":"monthly"|"quarterly"|"yearly", "min":N,
+           "from":"YYYY-MM"}
+admin rules set: adds a rule of a meeting type in force from a month on,
+  until a later rule of that type starts (a rule that starts the same month
+  is replaced); earlier months keep the rules they had. County and admin
+  users only (exit 4 otherwise); recorded in the audit log. Prints "set "
+  and the rule.
+  --type TYPE      the meeting type exactly as meetings records spell it:
+                   支部党员大会, 支委会, 党小组会, 党课, 主题党日, 组织生活会,
+                   民主评议党员, 两委联席会 or 村民代表会议
+  --cadence C      monthly, quarterly or yearly
+  --min N          at least N meetings in each month, quarter or year (0
+                   lifts the requirement from that month on)
+  --from YYYY-MM   the first month the rule is in force
+)";
+
+const char kReportHelp[] =
+    R"(Usage: villagesync --store DIR report --region PREFIX --period PERIOD [--format table|csv|json]
+
+The county report, made by the server this device was initialized with
+(county and admin users, inside their scope: exit 4 otherwise): one row per
+village whose code starts with PREFIX, then a TOTAL row for the region.
+Per village: members by status and the development pipeline by stage (as
+they are now); meetings held per type against the rule table (see
+`admin rules list --help`), meeting attendance, visits, and requests opened
+and closed (within the period); the last sync of the village and of each of
+its devices, with the days since; conflicts open now. A village complies if
+every meeting type a rule applies to does.
+
+Flags:
+  --region PREFIX  village-code prefix: 6 digits a county, 9 a township, 12
+                   one village; --region "" for your whole scope
+  --period PERIOD  YYYY-MM (a month), YYYY-Qn (a quarter, n 1-4) or YYYY (a
+                   year)
+  --format FORMAT  table (the default), csv or json:
+    table  for people: a header line (period, its first and last day,
+           region, when made), a block per village, a line starting TOTAL.
+           Meetings show "TYPE held/required ✓" (✗ if the rule was not met),
+           or "TYPE held" when no rule applies; attendance "present/due =
+           NN%" ("-" if nobody was due). Last syncs show the date (UTC) and
+           days since, flagged STALE at 14 days or more, or "never STALE".
+    csv    for a spreadsheet: UTF-8 with a byte order mark, RFC 4180 (CRLF,
+           quoted where needed); a header row, a row per village, a row
+           "TOTAL PREFIX". Columns: village, members_total,
+           members_STATUS..., then per meeting type meetings_TYPE_held,
+           meetings_TYPE_required, meetings_TYPE_complies (yes, no, empty if
+           no rule applies), complies, attendance_present, attendance_due,
+           attendance_rate (0-1, 3 decimals, empty if nobody was due),
+           visits, requests_opened, requests_closed, development_STAGE...,
+           last_sync (RFC 3339 UTC, empty if never), days_stale (empty if
+           never), open_conflicts, devices (how many). STATUS, TYPE and
+           STAGE are every value that occurs, sorted.
+    json   one object: {"region":..., "period":..., "period_start":
+           "YYYY-MM-DD", "period_end":..., "generated":"RFC 3339",
+           "villages":[ROW, ...], "summary":ROW}, ROW = {"village":...,
+           "members_by_status":{...}, "members_total":N, "meetings":[{"type",
+           "held", "required", "complies":true|false|null}], "complies",
+           "attendance":{"present","due","rate"}, "visits",
+           "requests":{"opened","closed"}, "development_by_stage":{...},
+           "last_sync", "days_stale", "open_conflicts", "devices":[{"replica",
+           "user", "last_sync", "days_stale"}]}; every key is described in
+           docs/REPORT_JSON.md.
+
+A bad --period or --format is a usage error (exit 2); a region outside
+your scope is refused (exit 4); a value the server refuses fails with
+exit 1, the message naming the field.
 )";
 
 const char kConflictsHelp[] = R"(Usage:
@@ -279,8 +378,8 @@ Exit codes:
      names the field), ambiguous id, device not initialized, store or
      server error
   2  usage error: unknown command or flag, missing or extra argument
-  3  server unreachable (sync, conflicts, admin): sync incomplete,
-     local edits kept; try again later
+  3  server unreachable (sync, conflicts, report, admin): sync
+     incomplete, local edits kept; try again later
   4  authentication or permission refused by the server
 )";
 

@@ -17,6 +17,9 @@ extern const char kStatusHelp[];
 // `admin`, `admin users`, `admin users add`, `admin users revoke` and
 // `admin audit`.
 extern const char kAdminHelp[];
+// `admin rules`, `admin rules list` and `admin rules set`.
+extern const char kAdminRulesHelp[];
+extern const char kReportHelp[];
 // `conflicts` alone, then each conflicts command.
 extern const char kConflictsHelp[];
 extern const char kConflictsListHelp[];

@@ -12,7 +12,9 @@
 //   w/<replica:8 bytes big-endian>  last acknowledged source seq (8 bytes BE,
 //                                   raised by max-merge)
 //   c/<collection>/<village>/<id>/<field>   v1::Conflict
-//   a/<micros:8 BE><seq:8 BE>       v1::AuditEntry (conflict resolutions)
+//   a/<micros:8 BE><seq:8 BE>       v1::AuditEntry (resolutions, rule changes)
+//   g/<aggregate key>               int64 counter (8 bytes BE, add-merge)
+//   x/<key>                         metadata of the layers above (opaque)
 // '/' never occurs in a collection name, village code or record id.
 #ifndef VILLAGESYNC_STORAGE_INTERNAL_KEYS_H_
 #define VILLAGESYNC_STORAGE_INTERNAL_KEYS_H_
@@ -37,6 +39,8 @@ inline constexpr absl::string_view kOwnLogPrefix = "o/";
 inline constexpr absl::string_view kWatermarkPrefix = "w/";
 inline constexpr absl::string_view kConflictPrefix = "c/";
 inline constexpr absl::string_view kAuditPrefix = "a/";
+inline constexpr absl::string_view kAggregatePrefix = "g/";
+inline constexpr absl::string_view kMetaPrefix = "x/";
 
 // "<collection>/<village>/<id>": the record's identity inside other keys.
 std::string RecordPath(const v1::RecordKey& key);

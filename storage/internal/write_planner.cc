@@ -105,12 +105,40 @@ void MergeMax(rocksdb::WriteBatch* batch, absl::string_view row,
 
 WritePlanner::WritePlanner(rocksdb::DB* db, const SchemaRegistry& schemas,
                            Sequencer* sequencer, HybridClock* clock,
-                           uint64_t replica_id)
+                           uint64_t replica_id, const Aggregator* aggregator)
     : db_(db),
       schemas_(schemas),
       sequencer_(sequencer),
       clock_(clock),
-      replica_id_(replica_id) {}
+      replica_id_(replica_id),
+      aggregator_(aggregator) {}
+
+Contribution WritePlanner::ContributionOf(const Record& record) const {
+  Contribution contribution;
+  const v1::CollectionSchema* schema =
+      schemas_.FindCollection(record.key.collection());
+  if (aggregator_ != nullptr && schema != nullptr) {
+    aggregator_->Contribute(ViewRecord(record, *schema), &contribution);
+  }
+  return contribution;
+}
+
+void WritePlanner::WriteCounters(rocksdb::WriteBatch* batch) const {
+  if (aggregator_ == nullptr) return;
+  Contribution deltas;
+  for (const Slot* slot : dirty_) {
+    for (const auto& [key, amount] : slot->old_contribution)
+      deltas[key] -= amount;
+    for (const auto& [key, amount] : ContributionOf(slot->record)) {
+      deltas[key] += amount;
+    }
+  }
+  for (const auto& [key, delta] : deltas) {
+    if (delta == 0) continue;
+    batch->Merge(absl::StrCat(keys::kAggregatePrefix, key),
+                 keys::EncodeBigEndian(static_cast<uint64_t>(delta)));
+  }
+}
 
 absl::StatusOr<WritePlanner::Slot*> WritePlanner::Adopt(
     const std::string& row, const v1::RecordKey& key,
@@ -127,6 +155,7 @@ absl::StatusOr<WritePlanner::Slot*> WritePlanner::Adopt(
   slot.logged_seq = slot.record.stored.seq();
   slot.own_logged_seq = slot.record.stored.own_seq();
   slot.old_conflicts = ConflictsOf(slot.record, schemas_);
+  slot.old_contribution = ContributionOf(slot.record);
   return &slot;
 }
 
@@ -352,6 +381,7 @@ absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
   for (const auto& [replica, seq] : watermarks_) {
     MergeMax(batch, keys::WatermarkRow(replica), seq);
   }
+  WriteCounters(batch);
   for (const v1::AuditEntry& entry : audit_) {
     batch->Put(keys::AuditRow(entry.micros(), seqs_.back()),
                entry.SerializeAsString());

@@ -53,7 +53,8 @@ class WritePlanner {
   // Every pointer must outlive the planner. Sequences, counters and times are
   // drawn from `sequencer` and `clock`; dots carry `replica_id`.
   WritePlanner(rocksdb::DB* db, const SchemaRegistry& schemas,
-               Sequencer* sequencer, HybridClock* clock, uint64_t replica_id);
+               Sequencer* sequencer, HybridClock* clock, uint64_t replica_id,
+               const Aggregator* aggregator = nullptr);
 
   // Plans `job`, setting its results or status. A job that fails leaves no
   // trace in the plan.
@@ -79,7 +80,8 @@ class WritePlanner {
     bool dirty = false;           // changed by this write
     const Resolution* resolution =
         nullptr;  // set if this write settles a conflict
-    std::vector<v1::Conflict> old_conflicts;  // before this group
+    std::vector<v1::Conflict> old_conflicts;  // before this write
+    Contribution old_contribution;            // before this write
   };
 
   absl::StatusOr<Slot*> Load(const v1::RecordKey& key);
@@ -102,12 +104,17 @@ class WritePlanner {
                          absl::string_view author);
   v1::Dot NextDot();
   absl::Status WriteConflicts(const Slot& slot, rocksdb::WriteBatch* batch);
+  // What the record in `slot` contributes now (empty without an aggregator).
+  Contribution ContributionOf(const Record& record) const;
+  // Adds the counter deltas of every changed record to `batch`.
+  void WriteCounters(rocksdb::WriteBatch* batch) const;
 
   rocksdb::DB* db_;
   const SchemaRegistry& schemas_;
   Sequencer* sequencer_;
   HybridClock* clock_;
   uint64_t replica_id_;
+  const Aggregator* aggregator_;
   std::vector<uint64_t> seqs_;
   std::vector<v1::AuditEntry> audit_;  // audit rows this write adds
   uint64_t last_counter_ = 0;          // highest dot counter drawn (0: none)

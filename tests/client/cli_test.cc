@@ -390,6 +390,15 @@ TEST_F(CliTest, EveryCommandsHelpExitsZeroAndNamesItsFlags) {
       {{"conflicts", "resolve", "-h"},
        {"--pick", "--value", "--keep", "--delete", "--reason", "sync"}},
       {{"--store", "x", "put", "members", "--help"}, {"--village"}},
+      {{"report", "--help"},
+       {"--region", "--period", "--format", "YYYY-Qn", "csv", "byte order mark",
+        "STALE", "docs/REPORT_JSON.md"}},
+      {{"report", "--region", "370102", "-h"}, {"--period"}},
+      {{"admin", "rules", "--help"}, {"rules list", "rules set"}},
+      {{"admin", "rules", "list", "--help"}, {"--json", "≥N", "主题党日"}},
+      {{"admin", "rules", "set", "-h"},
+       {"--type", "--cadence", "--min", "--from", "quarterly", "audit log"}},
+      {{"admin", "--help"}, {"admin rules list", "admin rules set"}},
   };
   for (const Case& c : cases) {
     CliResult help = RunRaw(c.args);
@@ -407,11 +416,29 @@ TEST_F(CliTest, GlobalHelpListsEveryCommandAndTheExitCodes) {
   for (const char* flag : {"--help", "-h"}) {
     CliResult help = RunRaw({flag});
     EXPECT_EQ(help.code, 0);
-    for (const char* text :
-         {"init", "put", "get", "list", "delete", "sync", "status",
-          "admin users add", "admin users revoke", "admin audit",
-          "conflicts list", "conflicts show", "conflicts resolve", "--store",
-          "--json", "3  server unreachable", "4  authentication"}) {
+    for (const char* text : {"init",
+                             "put",
+                             "get",
+                             "list",
+                             "delete",
+                             "sync",
+                             "status",
+                             "admin users add",
+                             "admin users revoke",
+                             "admin audit",
+                             "conflicts list",
+                             "conflicts show",
+                             "conflicts resolve",
+                             "report",
+                             "--period PERIOD",
+                             "--format table|csv|json",
+                             "admin rules list",
+                             "admin rules set",
+                             "--cadence monthly|quarterly|yearly",
+                             "--store",
+                             "--json",
+                             "3  server unreachable",
+                             "4  authentication"}) {
       EXPECT_THAT(help.out, HasSubstr(text));
     }
   }
@@ -454,6 +481,41 @@ TEST_F(CliTest, UsageErrorsExitWithTwoAndPointAtHelp) {
       {"conflicts", "resolve", "c1", "--pick", "two", "--reason", "x"},
       {"conflicts", "resolve", "--pick", "1", "--reason", "x"},
       {"--store", store_, "list", "members", "--store", store_},
+      {"report"},
+      {"report", "--region", "370102"},
+      {"report", "--period", "2024-05"},
+      {"report", "--region", "370102", "--period", "2024-13"},
+      {"report", "--region", "370102", "--period", "2024-00"},
+      {"report", "--region", "370102", "--period", "2024-5"},
+      {"report", "--region", "370102", "--period", "2024-Q5"},
+      {"report", "--region", "370102", "--period", "2024-q2"},
+      {"report", "--region", "370102", "--period", "24"},
+      {"report", "--region", "370102", "--period", "2024-05-01"},
+      {"report", "--region", "370102", "--period", ""},
+      {"report", "--region", "370102", "--period", "2024", "--format", "xlsx"},
+      {"report", "--region", "370102", "--period", "2024", "--format"},
+      {"report", "--region", "370102", "--period", "2024", "--json"},
+      {"report", "--region", "370102", "--period", "2024", "extra"},
+      {"admin", "rules"},
+      {"admin", "rules", "frobnicate"},
+      {"admin", "rules", "list", "extra"},
+      {"admin", "rules", "list", "--format", "json"},
+      {"admin", "rules", "set", "--type", "主题党日", "--cadence", "monthly",
+       "--min", "1"},
+      {"admin", "rules", "set", "--type", "主题党日", "--cadence", "weekly",
+       "--min", "1", "--from", "2024-01"},
+      {"admin", "rules", "set", "--type", "主题党日", "--cadence", "monthly",
+       "--min", "-1", "--from", "2024-01"},
+      {"admin", "rules", "set", "--type", "主题党日", "--cadence", "monthly",
+       "--min", "one", "--from", "2024-01"},
+      {"admin", "rules", "set", "--type", "主题党日", "--cadence", "monthly",
+       "--min", "99999999999", "--from", "2024-01"},
+      {"admin", "rules", "set", "--type", "主题党日", "--cadence", "monthly",
+       "--min", "1", "--from", "2024-13"},
+      {"admin", "rules", "set", "--type", "主题党日", "--cadence", "monthly",
+       "--min", "1", "--from", "2024"},
+      {"admin", "rules", "set", "--type", "", "--cadence", "monthly", "--min",
+       "1", "--from", "2024-01"},
   };
   for (const std::vector<std::string>& args : usage_errors) {
     std::vector<std::string> with_store = args;
@@ -473,7 +535,50 @@ TEST_F(CliTest, AUsageErrorCreatesNoStore) {
   EXPECT_EQ(Run({"put", "members", "name=李建国"}).code, 2);
   EXPECT_EQ(Run({"conflicts", "resolve", "c1", "--keep", "--reason", ""}).code,
             2);
+  EXPECT_EQ(Run({"report", "--region", "37", "--period", "2024-Q0"}).code, 2);
+  EXPECT_EQ(Run({"admin", "rules", "set", "--type", "党课", "--cadence",
+                 "monthly", "--min", "x", "--from", "2024-01"})
+                .code,
+            2);
   EXPECT_FALSE(std::filesystem::exists(store_));
+}
+
+TEST_F(CliTest, ABadReportOrRuleFlagValueIsAUsageErrorNamingTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string flag;
+  };
+  std::vector<Case> cases = {
+      {{"report", "--region", "370102", "--period", "2024-Q5"}, "--period"},
+      {{"report", "--region", "370102", "--period", "2024-06", "--format",
+        "xlsx"},
+       "--format"},
+      {{"admin", "rules", "set", "--type", "党课", "--cadence", "weekly",
+        "--min", "1", "--from", "2024-01"},
+       "--cadence"},
+      {{"admin", "rules", "set", "--type", "党课", "--cadence", "quarterly",
+        "--min", "-1", "--from", "2024-01"},
+       "--min"},
+      {{"admin", "rules", "set", "--type", "党课", "--cadence", "quarterly",
+        "--min", "1", "--from", "2024-7"},
+       "--from"},
+  };
+  for (const Case& c : cases) {
+    CliResult result = Run(c.args);
+    std::string shown = absl::StrJoin(c.args, " ");
+    EXPECT_EQ(result.code, 2) << shown;
+    EXPECT_THAT(result.err, HasSubstr(c.flag)) << shown;
+  }
+}
+
+TEST_F(CliTest, EveryPeriodFormIsAcceptedBeforeAnyServerIsAsked) {
+  for (const char* period :
+       {"2024-05", "2024-12", "2024-Q1", "2024-Q4", "2024"}) {
+    CliResult result =
+        Run({"report", "--region", "", "--period", period, "--format", "csv"});
+    EXPECT_EQ(result.code, 1) << period;  // not initialized, not usage
+    EXPECT_THAT(result.err, HasSubstr("init --server")) << period;
+  }
 }
 
 TEST_F(CliTest, ServerCommandsOnADeviceWithoutInitSayHowToInit) {
@@ -483,6 +588,10 @@ TEST_F(CliTest, ServerCommandsOnADeviceWithoutInitSayHowToInit) {
       {"conflicts", "resolve", "members/370102001001/wxl/phone", "--pick", "1",
        "--reason", "电话核实"},
       {"admin", "audit", "--since", "2024-05-01"},
+      {"report", "--region", "370102", "--period", "2024-Q2"},
+      {"admin", "rules", "list", "--json"},
+      {"admin", "rules", "set", "--type", "主题党日", "--cadence", "monthly",
+       "--min", "0", "--from", "2025-01"},
   };
   for (const std::vector<std::string>& args : commands) {
     CliResult result = Run(args);

@@ -1,0 +1,64 @@
+#include "server/county_reports.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "proto/status_macros.h"
+#include "server/access.h"
+#include "server/report.h"
+#include "storage/validation.h"
+
+namespace villagesync {
+namespace {
+
+absl::Status CheckCountyOrAdmin(const v1::UserInfo& caller,
+                                absl::string_view what) {
+  if (caller.role() == "admin" || caller.role() == "county") {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("user \"", caller.name(), "\" (", caller.role(),
+                   ") may not ", what, ": county or admin only"));
+}
+
+}  // namespace
+
+CountyReports::CountyReports(RecordStore* store)
+    : store_(store), rules_(store) {}
+
+absl::Status CountyReports::ListRules(const v1::UserInfo& caller,
+                                      v1::ListRulesResponse* response) const {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "read the rule table"));
+  VS_ASSIGN_OR_RETURN(std::vector<v1::Rule> rules, rules_.List());
+  for (v1::Rule& rule : rules) *response->add_rules() = std::move(rule);
+  return absl::OkStatus();
+}
+
+absl::Status CountyReports::SetRule(const v1::UserInfo& caller,
+                                    const v1::SetRuleRequest& request,
+                                    v1::SetRuleResponse* response) {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "change the rule table"));
+  VS_RETURN_IF_ERROR(rules_.Set(request.rule(), caller.name()));
+  VS_ASSIGN_OR_RETURN(std::vector<v1::Rule> rules, rules_.List());
+  for (v1::Rule& rule : rules) *response->add_rules() = std::move(rule);
+  return absl::OkStatus();
+}
+
+absl::Status CountyReports::Report(const v1::UserInfo& caller,
+                                   const v1::ReportRequest& request,
+                                   v1::ReportResponse* response) const {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "read reports"));
+  std::string region = request.region_prefix().empty()
+                           ? caller.scope()
+                           : request.region_prefix();
+  if (!IsVillagePrefix(region)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("region_prefix: \"", region, "\" is not 0-12 digits"));
+  }
+  VS_RETURN_IF_ERROR(CheckCanRead(caller, region));
+  VS_ASSIGN_OR_RETURN(std::vector<v1::Rule> rules, rules_.List());
+  VS_ASSIGN_OR_RETURN(*response, BuildReport(*store_, rules, region,
+                                             request.period(), absl::Now()));
+  return absl::OkStatus();
+}
+
+}  // namespace villagesync

@@ -1,0 +1,35 @@
+// CountyReports serves the report and rule-table calls of AdminService
+// (SPEC §9): county and admin users, inside their scope; rule changes are
+// audited.
+#ifndef VILLAGESYNC_SERVER_COUNTY_REPORTS_H_
+#define VILLAGESYNC_SERVER_COUNTY_REPORTS_H_
+
+#include "absl/status/status.h"
+#include "proto/admin.pb.h"
+#include "server/rule_table.h"
+#include "storage/record_store.h"
+
+namespace villagesync {
+
+// Thread-safe; `store` must outlive it.
+class CountyReports {
+ public:
+  explicit CountyReports(RecordStore* store);
+
+  absl::Status ListRules(const v1::UserInfo& caller,
+                         v1::ListRulesResponse* response) const;
+  absl::Status SetRule(const v1::UserInfo& caller,
+                       const v1::SetRuleRequest& request,
+                       v1::SetRuleResponse* response);
+  absl::Status Report(const v1::UserInfo& caller,
+                      const v1::ReportRequest& request,
+                      v1::ReportResponse* response) const;
+
+ private:
+  RecordStore* const store_;
+  RuleTable rules_;
+};
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_SERVER_COUNTY_REPORTS_H_
