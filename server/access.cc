@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace {
@@ -61,6 +62,26 @@ absl::Status CheckCanRead(const v1::UserInfo& user,
                           absl::string_view village_prefix) {
   if (InScope(user, village_prefix)) return absl::OkStatus();
   return Denied(user, absl::StrCat("read region \"", village_prefix, "\""));
+}
+
+absl::StatusOr<std::string> RegionFor(const v1::UserInfo& user,
+                                      absl::string_view requested) {
+  std::string region =
+      requested.empty() ? user.scope() : std::string(requested);
+  if (!IsVillagePrefix(region)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("region_prefix: \"", region, "\" is not 0-12 digits"));
+  }
+  absl::Status readable = CheckCanRead(user, region);
+  if (!readable.ok()) return readable;
+  return region;
+}
+
+absl::Status CheckCountyOrAdmin(const v1::UserInfo& user,
+                                absl::string_view what) {
+  if (user.role() == "admin" || user.role() == "county")
+    return absl::OkStatus();
+  return Denied(user, absl::StrCat(what, " (county or admin only)"));
 }
 
 bool CanReadPii(const v1::UserInfo& user) {

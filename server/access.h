@@ -5,7 +5,10 @@
 #ifndef VILLAGESYNC_SERVER_ACCESS_H_
 #define VILLAGESYNC_SERVER_ACCESS_H_
 
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "proto/admin.pb.h"
 #include "proto/records.pb.h"
@@ -26,6 +29,17 @@ absl::Status CheckCanWrite(const v1::UserInfo& user, const v1::Change& change,
 // scope (a shorter prefix would reach beyond it). PERMISSION_DENIED otherwise.
 absl::Status CheckCanRead(const v1::UserInfo& user,
                           absl::string_view village_prefix);
+
+// The region a caller asks about: `requested`, or the caller's whole scope
+// if empty. INVALID_ARGUMENT naming "region_prefix" if it is not 0-12
+// digits; PERMISSION_DENIED if it reaches beyond the scope.
+absl::StatusOr<std::string> RegionFor(const v1::UserInfo& user,
+                                      absl::string_view requested);
+
+// OK if the user is `county` or `admin`; PERMISSION_DENIED saying `what`
+// they may not do otherwise.
+absl::Status CheckCountyOrAdmin(const v1::UserInfo& user,
+                                absl::string_view what);
 
 // True if the role sees `pii` fields.
 bool CanReadPii(const v1::UserInfo& user);

@@ -18,15 +18,6 @@ constexpr absl::string_view kRecordField = "_record";
 constexpr uint32_t kDefaultPage = 100;
 constexpr uint32_t kMaxPage = 1000;
 
-absl::Status CheckCanView(const v1::UserInfo& caller) {
-  if (caller.role() == "admin" || caller.role() == "county") {
-    return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      absl::StrCat("user \"", caller.name(), "\" (", caller.role(),
-                   ") may not view the conflict inbox: admin or county only"));
-}
-
 v1::ConflictInfo InfoOf(v1::Conflict conflict) {
   v1::ConflictInfo info;
   info.set_id(ConflictId(conflict.key(), conflict.field()));
@@ -90,15 +81,9 @@ ConflictInbox::ConflictInbox(RecordStore* store, const UserStore* users)
 absl::Status ConflictInbox::List(const v1::UserInfo& caller,
                                  const v1::ListConflictsRequest& request,
                                  v1::ListConflictsResponse* response) const {
-  VS_RETURN_IF_ERROR(CheckCanView(caller));
-  std::string region = request.region_prefix().empty()
-                           ? caller.scope()
-                           : request.region_prefix();
-  if (!IsVillagePrefix(region)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("region_prefix: \"", region, "\" is not 0-12 digits"));
-  }
-  VS_RETURN_IF_ERROR(CheckCanRead(caller, region));
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "view the conflict inbox"));
+  VS_ASSIGN_OR_RETURN(std::string region,
+                      RegionFor(caller, request.region_prefix()));
   ConflictQuery query;
   query.village_prefix = region;
   query.collection = request.collection();
@@ -144,7 +129,7 @@ absl::StatusOr<v1::ConflictInfo> ConflictInbox::Load(
 absl::Status ConflictInbox::Show(const v1::UserInfo& caller,
                                  const v1::ShowConflictRequest& request,
                                  v1::ConflictInfo* response) const {
-  VS_RETURN_IF_ERROR(CheckCanView(caller));
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "view the conflict inbox"));
   VS_ASSIGN_OR_RETURN(*response, Load(caller, request.id()));
   return absl::OkStatus();
 }
@@ -174,7 +159,7 @@ absl::Status ConflictInbox::Resolve(const v1::UserInfo& caller,
 absl::Status ConflictInbox::Audit(const v1::UserInfo& caller,
                                   const v1::ListAuditRequest& request,
                                   v1::ListAuditResponse* response) const {
-  VS_RETURN_IF_ERROR(CheckCanView(caller));
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "view the conflict inbox"));
   size_t limit = request.limit() == 0 ? 1000 : request.limit();
   VS_ASSIGN_OR_RETURN(std::vector<v1::AuditEntry> entries,
                       store_->ListAudit(request.since_micros(), limit));

@@ -8,20 +8,6 @@
 #include "storage/validation.h"
 
 namespace villagesync {
-namespace {
-
-absl::Status CheckCountyOrAdmin(const v1::UserInfo& caller,
-                                absl::string_view what) {
-  if (caller.role() == "admin" || caller.role() == "county") {
-    return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      absl::StrCat("user \"", caller.name(), "\" (", caller.role(),
-                   ") may not ", what, ": county or admin only"));
-}
-
-}  // namespace
-
 CountyReports::CountyReports(RecordStore* store)
     : store_(store), rules_(store) {}
 
@@ -47,14 +33,8 @@ absl::Status CountyReports::Report(const v1::UserInfo& caller,
                                    const v1::ReportRequest& request,
                                    v1::ReportResponse* response) const {
   VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "read reports"));
-  std::string region = request.region_prefix().empty()
-                           ? caller.scope()
-                           : request.region_prefix();
-  if (!IsVillagePrefix(region)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("region_prefix: \"", region, "\" is not 0-12 digits"));
-  }
-  VS_RETURN_IF_ERROR(CheckCanRead(caller, region));
+  VS_ASSIGN_OR_RETURN(std::string region,
+                      RegionFor(caller, request.region_prefix()));
   VS_ASSIGN_OR_RETURN(std::vector<v1::Rule> rules, rules_.List());
   VS_ASSIGN_OR_RETURN(*response, BuildReport(*store_, rules, region,
                                              request.period(), absl::Now()));
