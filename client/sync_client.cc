@@ -437,6 +437,16 @@ absl::StatusOr<v1::ResolveConflictResponse> SyncClient::ResolveConflict(
   return response;
 }
 
+absl::StatusOr<v1::ListPeersResponse> SyncClient::ListPeers() {
+  Session session(state_, SyncOptions());
+  v1::ListPeersRequest request;
+  v1::ListPeersResponse response;
+  VS_RETURN_IF_ERROR(session.Call("list peers", [&](grpc::ClientContext* c) {
+    return session.admin().ListPeers(c, request, &response);
+  }));
+  return response;
+}
+
 absl::StatusOr<v1::ListAuditResponse> SyncClient::ListAudit(
     int64_t since_micros) {
   Session session(state_, SyncOptions());

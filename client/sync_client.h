@@ -102,6 +102,8 @@ class SyncClient {
   absl::StatusOr<v1::ResolveConflictResponse> ResolveConflict(
       const v1::ResolveConflictRequest& request);
   absl::StatusOr<v1::ListAuditResponse> ListAudit(int64_t since_micros);
+  // How the server's replication with each peer stands (SPEC §8).
+  absl::StatusOr<v1::ListPeersResponse> ListPeers();
 
   // The county report and its rule table (AdminService, SPEC §9): errors as
   // the server returns them (INVALID_ARGUMENT naming the field,

@@ -8,8 +8,24 @@
 
 namespace villagesync {
 
-AdminServiceImpl::AdminServiceImpl(RecordStore* store, UserStore* users)
-    : users_(users), inbox_(store, users), reports_(store) {}
+AdminServiceImpl::AdminServiceImpl(
+    RecordStore* store, UserStore* users,
+    std::function<std::vector<v1::PeerStatus>()> peers)
+    : users_(users),
+      inbox_(store, users),
+      reports_(store),
+      peers_(std::move(peers)) {}
+
+grpc::Status AdminServiceImpl::ListPeers(
+    grpc::ServerContext* context, const v1::ListPeersRequest* /*request*/,
+    v1::ListPeersResponse* response) {
+  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
+    VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "see replication peers"));
+    for (v1::PeerStatus& peer : peers_())
+      *response->add_peers() = std::move(peer);
+    return absl::OkStatus();
+  });
+}
 
 grpc::Status AdminServiceImpl::ListRules(
     grpc::ServerContext* context, const v1::ListRulesRequest* /*request*/,

@@ -4,6 +4,9 @@
 #ifndef VILLAGESYNC_SERVER_ADMIN_SERVICE_H_
 #define VILLAGESYNC_SERVER_ADMIN_SERVICE_H_
 
+#include <functional>
+#include <vector>
+
 #include "proto/admin.grpc.pb.h"
 #include "server/conflict_inbox.h"
 #include "server/county_reports.h"
@@ -15,8 +18,10 @@ namespace villagesync {
 // Thread-safe.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  // `store` and `users` must outlive the service.
-  AdminServiceImpl(RecordStore* store, UserStore* users);
+  // `store` and `users` must outlive the service; `peers` reports how
+  // replication with each peer stands.
+  AdminServiceImpl(RecordStore* store, UserStore* users,
+                   std::function<std::vector<v1::PeerStatus>()> peers);
 
   grpc::Status AddUser(grpc::ServerContext* context,
                        const v1::AddUserRequest* request,
@@ -48,6 +53,9 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status Report(grpc::ServerContext* context,
                       const v1::ReportRequest* request,
                       v1::ReportResponse* response) override;
+  grpc::Status ListPeers(grpc::ServerContext* context,
+                         const v1::ListPeersRequest* request,
+                         v1::ListPeersResponse* response) override;
 
  private:
   absl::Status DoAddUser(const v1::UserInfo& actor,
@@ -60,6 +68,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   UserStore* const users_;
   ConflictInbox inbox_;
   CountyReports reports_;
+  const std::function<std::vector<v1::PeerStatus>()> peers_;
 };
 
 }  // namespace villagesync

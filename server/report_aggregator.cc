@@ -58,6 +58,12 @@ void Request(const RecordView& view, const std::string& v, Contribution* out) {
 
 }  // namespace
 
+bool ReportAggregator::Wants(absl::string_view collection) const {
+  return collection == "members" || collection == "development" ||
+         collection == "meetings" || collection == "visits" ||
+         collection == "requests";
+}
+
 void ReportAggregator::Contribute(const RecordView& view,
                                   Contribution* out) const {
   if (view.deleted) return;

@@ -20,6 +20,7 @@ namespace villagesync {
 // Thread-safe and stateless.
 class ReportAggregator final : public Aggregator {
  public:
+  bool Wants(absl::string_view collection) const override;
   void Contribute(const RecordView& view, Contribution* out) const override;
 };
 

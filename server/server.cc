@@ -12,6 +12,8 @@
 #include "grpcpp/server_builder.h"
 #include "proto/status_macros.h"
 #include "server/admin_service.h"
+#include "server/peer_worker.h"
+#include "server/replication_config.h"
 #include "server/report_aggregator.h"
 #include "server/rule_table.h"
 #include "server/sync_service.h"
@@ -59,8 +61,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   server->log_ = std::make_unique<SessionLog>(options.log);
   server->sync_ = std::make_unique<SyncServiceImpl>(
       server->store_.get(), server->users_.get(), server->log_.get());
-  server->admin_ = std::make_unique<AdminServiceImpl>(server->store_.get(),
-                                                      server->users_.get());
+  Server* raw = server.get();
+  server->admin_ = std::make_unique<AdminServiceImpl>(
+      server->store_.get(), server->users_.get(),
+      [raw] { return raw->PeerStatuses(); });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -79,6 +83,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
         absl::StrCat("cannot listen on ", options.listen));
   }
   server->host_ = options.listen.substr(0, options.listen.rfind(':'));
+  VS_RETURN_IF_ERROR(ValidateReplicationConfig(options.replication));
+  for (const v1::Peer& peer : options.replication.peers()) {
+    server->peers_.push_back(std::make_unique<PeerWorker>(
+        server->store_.get(), peer, options.replication_idle));
+    server->peers_.back()->Start();
+  }
   options.log(absl::StrCat(
       "serving ", server->address(), " data_dir=", options.data_dir,
       " replica=", absl::Hex(server->store_->replica_id())));
@@ -89,8 +99,15 @@ Server::~Server() { Shutdown(); }
 
 std::string Server::address() const { return absl::StrCat(host_, ":", port_); }
 
+std::vector<v1::PeerStatus> Server::PeerStatuses() const {
+  std::vector<v1::PeerStatus> statuses;
+  for (const auto& peer : peers_) statuses.push_back(peer->Status());
+  return statuses;
+}
+
 void Server::Shutdown(int grace_seconds) {
   if (grpc_ == nullptr) return;
+  peers_.clear();  // stops and joins the replication workers first
   grpc_->Shutdown(std::chrono::system_clock::now() +
                   std::chrono::seconds(grace_seconds));
   grpc_->Wait();

@@ -6,9 +6,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "proto/replication.pb.h"
 #include "server/session_log.h"
 #include "storage/record_store.h"
 #include "storage/user_store.h"
@@ -20,6 +23,7 @@ class Server;
 namespace villagesync {
 
 class AdminServiceImpl;
+class PeerWorker;
 class SyncServiceImpl;
 
 struct ServerOptions {
@@ -30,6 +34,10 @@ struct ServerOptions {
   // Receives log lines (one per sync session, plus lifecycle); null means
   // standard error.
   SessionLog::Sink log;
+  // Peers to replicate with (see proto/replication.proto), and the pause
+  // between rounds once a peer is caught up.
+  v1::ReplicationConfig replication;
+  absl::Duration replication_idle = absl::Seconds(1);
 };
 
 // Thread-safe.
@@ -48,6 +56,8 @@ class Server {
 
   RecordStore& store() { return *store_; }
   UserStore& users() { return *users_; }
+  // How replication with each peer stands.
+  std::vector<v1::PeerStatus> PeerStatuses() const;
 
   // Stops accepting calls, lets calls in flight finish (up to `grace`
   // seconds), then closes the stores. Idempotent; call from one thread.
@@ -64,6 +74,7 @@ class Server {
   std::unique_ptr<SyncServiceImpl> sync_;
   std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<grpc::Server> grpc_;
+  std::vector<std::unique_ptr<PeerWorker>> peers_;
 };
 
 // Creates the data dir and its first admin user (scope: everything) and

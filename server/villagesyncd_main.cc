@@ -9,11 +9,15 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "server/replication_config.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, data_dir, "villagesync-data",
           "Directory holding the server's records and users (created if "
           "missing).");
+ABSL_FLAG(std::string, peers, "",
+          "Replication config: a text-format file of peers (see "
+          "docs/peers.example.textproto); empty means no replication.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:7443",
           "Address to serve gRPC on; port 0 picks a free port. Without TLS, "
           "keep it on loopback or a trusted network.");
@@ -26,7 +30,7 @@ constexpr char kUsage[] =
     "  villagesyncd bootstrap --data_dir DIR\n"
     "      Creates DIR and its first admin user; prints the admin token on\n"
     "      stdout, once. Run it before the first start.\n"
-    "  villagesyncd --data_dir DIR [--listen 127.0.0.1:7443]\n"
+    "  villagesyncd --data_dir DIR [--listen 127.0.0.1:7443] [--peers FILE]\n"
     "      Serves SyncService, AdminService and gRPC health until SIGTERM or\n"
     "      SIGINT, then drains calls in flight and exits 0.\n"
     "\n"
@@ -45,7 +49,8 @@ int RunBootstrap(const std::string& data_dir) {
   return 0;
 }
 
-int RunServer(const std::string& data_dir, const std::string& listen) {
+int RunServer(const std::string& data_dir, const std::string& listen,
+              const std::string& peers) {
   // A closed stderr (a log reader that went away) must not kill the server.
   signal(SIGPIPE, SIG_IGN);
   // Block the stop signals before any thread starts, then wait for one here.
@@ -57,6 +62,15 @@ int RunServer(const std::string& data_dir, const std::string& listen) {
   villagesync::ServerOptions options;
   options.data_dir = data_dir;
   options.listen = listen;
+  if (!peers.empty()) {
+    auto config = villagesync::LoadReplicationConfig(peers);
+    if (!config.ok()) {
+      std::cerr << "villagesyncd: --peers " << peers << ": "
+                << config.status().message() << "\n";
+      return 1;
+    }
+    options.replication = *config;
+  }
   auto server = villagesync::Server::Start(options);
   if (!server.ok()) {
     std::cerr << "villagesyncd: " << server.status().message() << "\n";
@@ -83,5 +97,6 @@ int main(int argc, char** argv) {
     std::cerr << kUsage << "\n";
     return 2;
   }
-  return RunServer(data_dir, absl::GetFlag(FLAGS_listen));
+  return RunServer(data_dir, absl::GetFlag(FLAGS_listen),
+                   absl::GetFlag(FLAGS_peers));
 }

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "storage/record_view.h"
 
 namespace villagesync {
@@ -22,6 +23,10 @@ using Contribution = std::map<std::string, int64_t>;
 class Aggregator {
  public:
   virtual ~Aggregator() = default;
+
+  // True if records of `collection` may contribute: the store skips viewing
+  // the others.
+  virtual bool Wants(absl::string_view collection) const = 0;
 
   // Adds to `out` what the record seen as `view` contributes (a deleted
   // record is passed too; it normally contributes nothing).

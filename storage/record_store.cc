@@ -355,6 +355,17 @@ absl::StatusOr<std::string> RecordStore::CheckpointAt(uint64_t seq) const {
   return checkpoint.SerializeAsString();
 }
 
+absl::StatusOr<uint64_t> RecordStore::CheckpointSeq(
+    absl::string_view checkpoint) {
+  if (checkpoint.empty()) return 0;
+  storage::Checkpoint parsed;
+  if (!parsed.ParseFromArray(checkpoint.data(),
+                             static_cast<int>(checkpoint.size()))) {
+    return absl::InvalidArgumentError("checkpoint: malformed");
+  }
+  return parsed.seq();
+}
+
 absl::StatusOr<uint64_t> RecordStore::Watermark(uint64_t source_replica) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),

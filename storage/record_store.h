@@ -171,6 +171,11 @@ class RecordStore {
   // the log.
   absl::StatusOr<std::string> CheckpointAt(uint64_t seq) const;
 
+  // The sequence a checkpoint of this store stands at (0 for ""), e.g. to
+  // tell how far a reader lags behind last_seq(). INVALID_ARGUMENT if
+  // malformed.
+  static absl::StatusOr<uint64_t> CheckpointSeq(absl::string_view checkpoint);
+
   // The highest change seq durably received from `source_replica` (0 if
   // none).
   absl::StatusOr<uint64_t> Watermark(uint64_t source_replica) const;

@@ -71,6 +71,7 @@ absl::Status RunStatus(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunAddUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunAudit(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunPeers(CliContext& ctx, const ParsedArgs& args);
 
 // The server's conflict inbox (conflict_commands.cc).
 absl::Status RunConflictsList(CliContext& ctx, const ParsedArgs& args);

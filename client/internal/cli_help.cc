@@ -45,6 +45,8 @@ Commands:
   admin audit [--since YYYY-MM-DD] [--json]
                      the server's log of user changes, resolutions and
                      rule changes
+  admin peers [--json]
+                     the server's replication peers: state, lag, last error
   admin rules list [--json]
                      the meeting rules the report judges by
   admin rules set --type MEETING_TYPE --cadence monthly|quarterly|yearly
@@ -174,6 +176,7 @@ const char kAdminHelp[] = R"(Usage:
   villagesync --store DIR admin users add --name NAME --role ROLE --scope PREFIX
   villagesync --store DIR admin users revoke NAME
   villagesync --store DIR admin audit [--since YYYY-MM-DD] [--json]
+  villagesync --store DIR admin peers [--json]
   villagesync --store DIR admin rules list [--json]
   villagesync --store DIR admin rules set --type MEETING_TYPE
       --cadence monthly|quarterly|yearly --min N --from YYYY-MM
@@ -191,6 +194,12 @@ admin users add: creates a user and prints only its token. The server keeps
                    for everywhere)
 admin users revoke NAME: revokes the user's token at once; prints
   "revoked NAME".
+admin peers: how the server's replication with each peer stands, one line
+  each: "NAME  ADDRESS  STATE  lag N changes / S s  pushed P pulled Q" and
+  the last error; STATE is idle (caught up), syncing or error (retrying).
+  --json           a JSON array of {"name","address","state","lag_changes",
+                   "lag_seconds","changes_pushed","changes_pulled",
+                   "last_error": "..." or null}
 admin audit: every user change, conflict resolution and rule change,
   oldest first, one
   line each: "TIME  ACTOR  ACTION  TARGET  DETAIL" (TIME RFC 3339 UTC). The

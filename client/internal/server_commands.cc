@@ -201,5 +201,50 @@ absl::Status RunAudit(CliContext& ctx, const ParsedArgs& args) {
   return absl::OkStatus();
 }
 
+namespace {
+
+std::string PeerLine(const v1::PeerStatus& peer) {
+  std::string line = absl::StrCat(
+      peer.name(), "  ", peer.address(), "  ", peer.state(), "  lag ",
+      peer.lag_changes(), " changes / ", peer.lag_seconds(), " s  pushed ",
+      peer.changes_pushed(), " pulled ", peer.changes_pulled());
+  if (!peer.last_error().empty())
+    absl::StrAppend(&line, "  error: ", peer.last_error());
+  return line;
+}
+
+std::string PeerJson(const v1::PeerStatus& peer) {
+  JsonObject json;
+  json.AddString("name", peer.name())
+      .AddString("address", peer.address())
+      .AddString("state", peer.state())
+      .AddRaw("lag_changes", absl::StrCat(peer.lag_changes()))
+      .AddRaw("lag_seconds", absl::StrCat(peer.lag_seconds()))
+      .AddRaw("changes_pushed", absl::StrCat(peer.changes_pushed()))
+      .AddRaw("changes_pulled", absl::StrCat(peer.changes_pulled()))
+      .AddRaw("last_error", peer.last_error().empty()
+                                ? "null"
+                                : JsonQuote(peer.last_error()));
+  return json.Build();
+}
+
+}  // namespace
+
+absl::Status RunPeers(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(v1::ListPeersResponse peers, client->ListPeers());
+  if (args.Has("json")) {
+    std::vector<std::string> objects;
+    for (const v1::PeerStatus& peer : peers.peers())
+      objects.push_back(PeerJson(peer));
+    ctx.out() << JsonArrayLines(objects) << "\n";
+    return absl::OkStatus();
+  }
+  if (peers.peers().empty()) ctx.out() << "no replication peers configured\n";
+  for (const v1::PeerStatus& peer : peers.peers())
+    ctx.out() << PeerLine(peer) << "\n";
+  return absl::OkStatus();
+}
+
 }  // namespace cli
 }  // namespace villagesync

@@ -117,7 +117,8 @@ Contribution WritePlanner::ContributionOf(const Record& record) const {
   Contribution contribution;
   const v1::CollectionSchema* schema =
       schemas_.FindCollection(record.key.collection());
-  if (aggregator_ != nullptr && schema != nullptr) {
+  if (aggregator_ != nullptr && schema != nullptr &&
+      aggregator_->Wants(record.key.collection())) {
     aggregator_->Contribute(ViewRecord(record, *schema), &contribution);
   }
   return contribution;

@@ -28,6 +28,8 @@ absl::Status TestCounty::Restart() {
   ServerOptions options;
   options.data_dir = data_dir();
   options.listen = address_;
+  options.replication = replication_;
+  options.replication_idle = absl::Milliseconds(50);
   options.log = [this](absl::string_view line) {
     absl::MutexLock lock(&mu_);
     log_.emplace_back(line);
@@ -37,7 +39,13 @@ absl::Status TestCounty::Restart() {
   return absl::OkStatus();
 }
 
-std::string TestCounty::AddUser(const std::string& name, const std::string& role,
+void TestCounty::SetPeers(std::vector<v1::Peer> peers) {
+  replication_.clear_peers();
+  for (v1::Peer& peer : peers) *replication_.add_peers() = std::move(peer);
+}
+
+std::string TestCounty::AddUser(const std::string& name,
+                                const std::string& role,
                                 const std::string& scope) {
   absl::StatusOr<std::string> token =
       server_->users().Add(name, role, scope, "test");

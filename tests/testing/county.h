@@ -34,6 +34,8 @@ class TestCounty {
   // Stops the server (the data dir stays) / starts it again on the same port.
   void Stop();
   absl::Status Restart();
+  // Replicates with `peers` from the next Restart on (quick rounds).
+  void SetPeers(std::vector<v1::Peer> peers);
 
   // Creates a user directly in the user store; returns its token.
   std::string AddUser(const std::string& name, const std::string& role,
@@ -57,6 +59,7 @@ class TestCounty {
   std::string admin_token_;
   std::string address_;
   std::unique_ptr<Server> server_;
+  v1::ReplicationConfig replication_;
   mutable absl::Mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
 };

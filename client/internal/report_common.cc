@@ -1,0 +1,40 @@
+#include "client/internal/report_common.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+
+namespace villagesync {
+namespace cli {
+
+int64_t Total(const Counts& counts) {
+  int64_t total = 0;
+  for (const auto& entry : counts) total += entry.second;
+  return total;
+}
+
+bool NeverSynced(int64_t last_sync_micros, int64_t days_stale) {
+  return last_sync_micros == 0 || days_stale < 0;
+}
+
+bool Judged(const v1::ReportRow& row) {
+  return std::any_of(row.meetings().begin(), row.meetings().end(),
+                     [](const v1::MeetingCompliance& m) { return m.judged(); });
+}
+
+std::string RateDecimal(int64_t present, int64_t due) {
+  if (due == 0) return "";
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.3f",
+                static_cast<double>(present) / static_cast<double>(due));
+  return buffer;
+}
+
+std::string TotalLabel(const std::string& region_prefix) {
+  return region_prefix.empty() ? "TOTAL"
+                               : absl::StrCat("TOTAL ", region_prefix);
+}
+
+}  // namespace cli
+}  // namespace villagesync

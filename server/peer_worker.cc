@@ -1,0 +1,262 @@
+#include "server/peer_worker.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+#include "proto/grpc_status.h"
+#include "proto/status_macros.h"
+#include "server/access.h"
+
+namespace villagesync {
+namespace {
+
+constexpr uint32_t kPageChanges = 500;
+constexpr absl::Duration kRpcDeadline = absl::Seconds(60);
+constexpr absl::Duration kMaxBackoff = absl::Seconds(10);
+
+std::string MetaKey(const v1::Peer& peer, absl::string_view what) {
+  return absl::StrCat("peers/", peer.name(), "/", what);
+}
+
+absl::StatusOr<std::string> ReadMeta(const RecordStore& store,
+                                     const std::string& key) {
+  VS_ASSIGN_OR_RETURN(auto rows, store.ScanMeta(key));
+  for (auto& row : rows) {
+    if (row.first == key) return std::move(row.second);
+  }
+  return std::string();
+}
+
+bool Pushes(const v1::Peer& peer) {
+  return peer.direction() == v1::DIRECTION_PUSH ||
+         peer.direction() == v1::DIRECTION_BOTH;
+}
+
+bool Pulls(const v1::Peer& peer) {
+  return peer.direction() == v1::DIRECTION_PULL ||
+         peer.direction() == v1::DIRECTION_BOTH;
+}
+
+}  // namespace
+
+PeerWorker::PeerWorker(RecordStore* store, v1::Peer peer, absl::Duration idle)
+    : store_(store),
+      peer_(std::move(peer)),
+      idle_(idle),
+      pushes_(Pushes(peer_)),
+      pulls_(Pulls(peer_)),
+      strip_pii_(peer_.has_strip_pii() ? peer_.strip_pii() : Pushes(peer_)) {
+  grpc::ChannelArguments args;
+  args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  stub_ = v1::SyncService::NewStub(grpc::CreateCustomChannel(
+      peer_.address(), grpc::InsecureChannelCredentials(), args));
+  status_.set_name(peer_.name());
+  status_.set_address(peer_.address());
+  status_.set_state("syncing");
+}
+
+PeerWorker::~PeerWorker() { Stop(); }
+
+void PeerWorker::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void PeerWorker::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+v1::PeerStatus PeerWorker::Status() const {
+  absl::MutexLock lock(&mu_);
+  v1::PeerStatus status = status_;
+  if (status.lag_changes() > 0 && lag_since_ < absl::Now()) {
+    status.set_lag_seconds(absl::ToInt64Seconds(absl::Now() - lag_since_));
+  }
+  return status;
+}
+
+bool PeerWorker::WaitOrStop(absl::Duration pause) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stop_), pause);
+  return stop_;
+}
+
+void PeerWorker::Loop() {
+  absl::Duration backoff = idle_;
+  while (true) {
+    bool moved = false;
+    absl::Status round = Round(&moved);
+    Record(round, moved);
+    absl::Duration pause =
+        round.ok() ? (moved ? absl::ZeroDuration() : idle_) : backoff;
+    backoff = round.ok() ? idle_ : std::min(backoff * 2, kMaxBackoff);
+    if (WaitOrStop(pause)) return;
+  }
+}
+
+void PeerWorker::Record(const absl::Status& round, bool moved) {
+  absl::StatusOr<std::string> pushed =
+      ReadMeta(*store_, MetaKey(peer_, "push"));
+  absl::StatusOr<uint64_t> at =
+      pushed.ok() ? RecordStore::CheckpointSeq(*pushed) : pushed.status();
+  absl::MutexLock lock(&mu_);
+  status_.set_state(!round.ok() ? "error" : moved ? "syncing" : "idle");
+  status_.set_last_error(round.ok() ? "" : std::string(round.message()));
+  if (round.ok())
+    status_.set_last_success_micros(absl::ToUnixMicros(absl::Now()));
+  int64_t lag = pushes_ && at.ok() ? static_cast<int64_t>(store_->last_seq()) -
+                                         static_cast<int64_t>(*at)
+                                   : 0;
+  status_.set_lag_changes(std::max<int64_t>(lag, 0));
+  if (lag <= 0) {
+    lag_since_ = absl::InfiniteFuture();
+    status_.set_lag_seconds(0);
+  } else if (lag_since_ == absl::InfiniteFuture()) {
+    lag_since_ = absl::Now();
+  }
+}
+
+grpc::Status PeerWorker::Call(
+    const std::function<grpc::Status(grpc::ClientContext*)>& rpc) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", peer_.token()));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kRpcDeadline));
+  return rpc(&context);
+}
+
+absl::Status PeerWorker::Round(bool* moved) {
+  v1::HelloRequest hello;
+  hello.set_replica_id(store_->replica_id());
+  hello.set_schema_version(store_->schemas().version());
+  hello.set_client_version("villagesyncd-replica/1");
+  v1::HelloResponse who;
+  VS_RETURN_IF_ERROR(FromGrpcStatus(Call(
+      [&](grpc::ClientContext* c) { return stub_->Hello(c, hello, &who); })));
+  if (pushes_)
+    VS_RETURN_IF_ERROR(
+        PushAll(who.server_replica_id(), who.received_seq(), moved));
+  if (pulls_) VS_RETURN_IF_ERROR(PullAll(who.server_replica_id(), moved));
+  return absl::OkStatus();
+}
+
+bool PeerWorker::Wanted(const v1::Change& change) const {
+  if (peer_.collections().empty()) return true;
+  return std::find(peer_.collections().begin(), peer_.collections().end(),
+                   change.key().collection()) != peer_.collections().end();
+}
+
+void PeerWorker::Prepare(v1::Change* change) const {
+  if (strip_pii_) WithholdPii(change, store_->schemas());
+}
+
+absl::Status PeerWorker::PushAll(uint64_t peer_replica, uint64_t peer_received,
+                                 bool* moved) {
+  VS_ASSIGN_OR_RETURN(std::string checkpoint,
+                      ReadMeta(*store_, MetaKey(peer_, "push")));
+  VS_ASSIGN_OR_RETURN(std::string acked,
+                      ReadMeta(*store_, MetaKey(peer_, "acked")));
+  uint64_t acked_seq = 0;
+  if (!acked.empty() && absl::SimpleAtoi(acked, &acked_seq) &&
+      peer_received < acked_seq) {
+    // The peer lost what it acknowledged (restored from a backup): resend.
+    VS_ASSIGN_OR_RETURN(checkpoint, store_->CheckpointAt(peer_received));
+  }
+  while (true) {
+    ChangeQuery query;
+    query.after = checkpoint;
+    query.village_prefix = peer_.region_prefix();
+    query.max_changes = kPageChanges;
+    query.skip_replica = peer_replica;  // what the peer wrote, it has
+    absl::StatusOr<ChangePage> page = store_->ReadChanges(query);
+    if (absl::IsFailedPrecondition(page.status()))
+      page = [&] {
+        query.after.clear();  // our own store was restored: start over
+        return store_->ReadChanges(query);
+      }();
+    VS_RETURN_IF_ERROR(page.status());
+    std::vector<v1::Change> changes;
+    for (v1::Change& change : page->changes) {
+      if (!Wanted(change)) continue;
+      Prepare(&change);
+      changes.push_back(std::move(change));
+    }
+    uint64_t received = peer_received;
+    VS_RETURN_IF_ERROR(PushPage(changes, &received));
+    *moved = *moved || !changes.empty();
+    checkpoint = page->checkpoint;
+    VS_RETURN_IF_ERROR(store_->PutMeta(MetaKey(peer_, "push"), checkpoint));
+    VS_RETURN_IF_ERROR(
+        store_->PutMeta(MetaKey(peer_, "acked"), absl::StrCat(received)));
+    if (!page->more) return absl::OkStatus();
+  }
+}
+
+absl::Status PeerWorker::PushPage(const std::vector<v1::Change>& changes,
+                                  uint64_t* received) {
+  if (changes.empty()) return absl::OkStatus();
+  v1::PushRequest request;
+  request.set_replica_id(store_->replica_id());
+  for (const v1::Change& c : changes) *request.add_changes() = c;
+  v1::PushResponse response;
+  VS_RETURN_IF_ERROR(FromGrpcStatus(Call([&](grpc::ClientContext* c) {
+    return stub_->Push(c, request, &response);
+  })));
+  *received = response.received_seq();
+  absl::MutexLock lock(&mu_);
+  status_.set_changes_pushed(status_.changes_pushed() + request.changes_size());
+  return absl::OkStatus();
+}
+
+absl::Status PeerWorker::PullAll(uint64_t peer_replica, bool* moved) {
+  VS_ASSIGN_OR_RETURN(std::string checkpoint,
+                      ReadMeta(*store_, MetaKey(peer_, "pull")));
+  while (true) {
+    v1::PullRequest request;
+    request.set_checkpoint(checkpoint);
+    request.set_village_prefix(peer_.region_prefix());
+    request.set_replica_id(store_->replica_id());
+    v1::PullResponse response;
+    absl::Status pulled = FromGrpcStatus(Call([&](grpc::ClientContext* c) {
+      return stub_->Pull(c, request, &response);
+    }));
+    if (absl::IsFailedPrecondition(pulled) && !checkpoint.empty()) {
+      checkpoint.clear();  // the peer's lineage changed: read it again
+      continue;
+    }
+    VS_RETURN_IF_ERROR(pulled);
+    std::vector<v1::Change> changes;
+    for (v1::Change& change : *response.mutable_changes()) {
+      if (!Wanted(change)) continue;
+      Prepare(&change);
+      changes.push_back(std::move(change));
+    }
+    VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
+                        store_->Apply(changes, peer_replica));
+    int64_t applied = 0;
+    for (const v1::ApplyResult& r : results) {
+      if (r.outcome() == v1::APPLY_OUTCOME_APPLIED ||
+          r.outcome() == v1::APPLY_OUTCOME_CONFLICT) {
+        ++applied;
+      }
+    }
+    *moved = *moved || applied > 0;
+    {
+      absl::MutexLock lock(&mu_);
+      status_.set_changes_pulled(status_.changes_pulled() + applied);
+    }
+    checkpoint = response.checkpoint();
+    VS_RETURN_IF_ERROR(store_->PutMeta(MetaKey(peer_, "pull"), checkpoint));
+    if (!response.more()) return absl::OkStatus();
+  }
+}
+
+}  // namespace villagesync

@@ -1,0 +1,68 @@
+// PeerWorker replicates with one peer server (SPEC §8), on its own thread,
+// over the same SyncService protocol devices use, with a `replica` token:
+// each round says Hello, pushes our change log since the last acknowledged
+// position and pulls the peer's since ours, within the configured region
+// and collections, withholding `pii` upward. Positions are persisted in the
+// store after every acknowledged page, so restarts of either side resume
+// where they stopped. Loop-safe by idempotence: a change arriving where it
+// is already known creates no log entry, so it travels no further.
+#ifndef VILLAGESYNC_SERVER_PEER_WORKER_H_
+#define VILLAGESYNC_SERVER_PEER_WORKER_H_
+
+#include <memory>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "proto/replication.pb.h"
+#include "proto/sync.grpc.pb.h"
+#include "storage/record_store.h"
+
+namespace villagesync {
+
+// Thread-safe. `store` must outlive the worker.
+class PeerWorker {
+ public:
+  // `idle` is the pause between rounds once caught up.
+  PeerWorker(RecordStore* store, v1::Peer peer, absl::Duration idle);
+  ~PeerWorker();  // Stops and joins.
+
+  void Start() ABSL_LOCKS_EXCLUDED(mu_);
+  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  v1::PeerStatus Status() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  void Loop();
+  // One round; sets `*moved` if any change went either way.
+  absl::Status Round(bool* moved);
+  absl::Status PushAll(uint64_t peer_replica, uint64_t peer_received,
+                       bool* moved);
+  absl::Status PullAll(uint64_t peer_replica, bool* moved);
+  absl::Status PushPage(const std::vector<v1::Change>& changes,
+                        uint64_t* received);
+  bool Wanted(const v1::Change& change) const;
+  void Prepare(v1::Change* change) const;
+  grpc::Status Call(
+      const std::function<grpc::Status(grpc::ClientContext*)>& rpc);
+  void Record(const absl::Status& round, bool moved) ABSL_LOCKS_EXCLUDED(mu_);
+  bool WaitOrStop(absl::Duration pause) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Immutable after construction.
+  RecordStore* const store_;
+  const v1::Peer peer_;
+  const absl::Duration idle_;
+  const bool pushes_, pulls_, strip_pii_;
+  std::unique_ptr<v1::SyncService::Stub> stub_;
+
+  mutable absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  v1::PeerStatus status_ ABSL_GUARDED_BY(mu_);
+  absl::Time lag_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  std::thread thread_;
+};
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_SERVER_PEER_WORKER_H_

@@ -1,0 +1,272 @@
+// Replication between real servers on loopback (SPEC §8): a chain county ->
+// city -> province withholds personal data upward and brings province edits
+// back down without erasing it; a ring converges with a bounded number of
+// transfers; a peer stopped for a while catches up without re-sending what
+// it had; two counties replicating both ways end with identical records and
+// conflicts, and a conflict resolved on one is resolved on the other.
+#include <functional>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/conflict_inbox.h"
+#include "tests/testing/county.h"
+#include "tests/testing/records.h"
+#include "tests/testing/status_matchers.h"
+
+namespace villagesync {
+namespace {
+
+using testing::Edit;
+using testing::IsOk;
+using testing::Key;
+using testing::NewMember;
+using testing::QuickSync;
+using testing::Str;
+using testing::TestCounty;
+using testing::Visible;
+
+constexpr char kVillage[] = "440101001001";
+
+// Polls `done` until it holds or `timeout` passes; true if it held.
+bool WaitFor(const std::function<bool()>& done,
+             absl::Duration timeout = absl::Seconds(30)) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return done();
+}
+
+v1::Peer PeerOf(const std::string& name, TestCounty& peer,
+                const std::string& token, v1::Direction direction,
+                const std::string& region) {
+  v1::Peer p;
+  p.set_name(name);
+  p.set_address(peer.address());
+  p.set_token(token);
+  p.set_direction(direction);
+  p.set_region_prefix(region);
+  return p;
+}
+
+// `to` replicates with `from` in `direction`, through a replica user on `to`.
+void Link(TestCounty& from, TestCounty& to, const std::string& name,
+          v1::Direction direction, const std::string& region,
+          std::vector<v1::Peer>* peers) {
+  std::string token = to.AddUser("replica-" + name, "replica", region);
+  peers->push_back(PeerOf(name, to, token, direction, region));
+  (void)from;
+}
+
+size_t Members(Server& server) {
+  auto records = server.store().List("members", "", 1000000);
+  return records.ok() ? records->size() : 0;
+}
+
+int64_t Pushed(Server& server) {
+  int64_t total = 0;
+  for (const v1::PeerStatus& s : server.PeerStatuses())
+    total += s.changes_pushed();
+  return total;
+}
+
+std::string OpenConflicts(const RecordStore& store) {
+  ConflictQuery query;
+  query.status = v1::CONFLICT_STATUS_OPEN;
+  auto conflicts = store.ListConflicts(query);
+  std::string out;
+  if (!conflicts.ok()) return "<error>";
+  for (const v1::Conflict& c : *conflicts) {
+    out += ConflictId(c.key(), c.field());
+    for (const v1::Sibling& s : c.siblings())
+      out += " " + s.dot().ShortDebugString();
+    out += "\n";
+  }
+  return out;
+}
+
+TEST(ReplicationTest, AChainWithholdsPersonalDataUpwardAndBringsEditsBackDown) {
+  TestCounty county, city, province;
+  ASSERT_THAT(county.status(), IsOk());
+  ASSERT_THAT(city.status(), IsOk());
+  ASSERT_THAT(province.status(), IsOk());
+  std::vector<v1::Peer> county_peers, city_peers;
+  Link(county, city, "city", v1::DIRECTION_BOTH, "440101", &county_peers);
+  Link(city, province, "province", v1::DIRECTION_BOTH, "4401", &city_peers);
+  county.SetPeers(county_peers);
+  city.SetPeers(city_peers);
+  ASSERT_THAT(county.Restart(), IsOk());
+  ASSERT_THAT(city.Restart(), IsOk());
+  auto device = county.Device(
+      "d", county.AddUser("zhou", "first_secretary", "440101001"));
+  ASSERT_THAT(device, IsOk());
+  LocalEdit member = NewMember(kVillage, "m1", "李建国");
+  member.fields.push_back({"phone", Str("13800000001")});
+  ASSERT_THAT((*device)->store().Put(member), IsOk());
+  ASSERT_THAT((*device)->Sync(QuickSync()), IsOk());
+  v1::RecordKey m1 = Key(kVillage, "members", "m1");
+  ASSERT_TRUE(WaitFor([&] { return Members(province.server()) == 1; }));
+  EXPECT_EQ(Visible(province.server().store(), m1, "name"), "李建国");
+  EXPECT_EQ(Visible(province.server().store(), m1, "phone"), "<none>");
+  EXPECT_EQ(Visible(city.server().store(), m1, "phone"), "<none>");
+  // The province corrects a non-personal field; it flows back down.
+  ASSERT_THAT(
+      province.server().store().Put(Edit(m1, {{"occupation", Str("农民")}})),
+      IsOk());
+  ASSERT_TRUE(WaitFor([&] {
+    return Visible(county.server().store(), m1, "occupation") == "农民";
+  }));
+  EXPECT_EQ(Visible(county.server().store(), m1, "phone"), "13800000001");
+  ASSERT_THAT((*device)->Sync(QuickSync()), IsOk());
+  EXPECT_EQ(Visible((*device)->store(), m1, "occupation"), "农民");
+  EXPECT_EQ(Visible((*device)->store(), m1, "phone"), "13800000001");
+}
+
+TEST(ReplicationTest, ARingConvergesWithABoundedNumberOfTransfers) {
+  TestCounty a, b, c;
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  ASSERT_THAT(c.status(), IsOk());
+  std::vector<v1::Peer> a_peers, b_peers, c_peers;
+  Link(a, b, "b", v1::DIRECTION_PUSH, "", &a_peers);
+  Link(b, c, "c", v1::DIRECTION_PUSH, "", &b_peers);
+  Link(c, a, "a", v1::DIRECTION_PUSH, "", &c_peers);
+  for (auto* peers : {&a_peers, &b_peers, &c_peers})
+    (*peers)[0].set_strip_pii(false);
+  a.SetPeers(a_peers);
+  b.SetPeers(b_peers);
+  c.SetPeers(c_peers);
+  ASSERT_THAT(a.Restart(), IsOk());
+  ASSERT_THAT(b.Restart(), IsOk());
+  ASSERT_THAT(c.Restart(), IsOk());
+  for (TestCounty* county : {&a, &b}) {
+    std::string prefix = county == &a ? "a" : "b";
+    for (int i = 0; i < 50; ++i) {
+      ASSERT_THAT(county->server().store().Put(
+                      NewMember(kVillage, prefix + std::to_string(i), "党员")),
+                  IsOk());
+    }
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    return Members(a.server()) == 100 && Members(b.server()) == 100 &&
+           Members(c.server()) == 100;
+  }));
+  // Each change crosses each of the three links at most once.
+  auto total = [&] {
+    return Pushed(a.server()) + Pushed(b.server()) + Pushed(c.server());
+  };
+  ASSERT_TRUE(WaitFor([&] {
+    for (TestCounty* s : {&a, &b, &c}) {
+      for (const v1::PeerStatus& p : s->server().PeerStatuses()) {
+        if (p.lag_changes() != 0) return false;
+      }
+    }
+    return true;
+  }));
+  int64_t settled = total();
+  EXPECT_LE(settled, 300);
+  absl::SleepFor(absl::Milliseconds(500));  // ten idle rounds: nothing moves
+  EXPECT_EQ(total(), settled) << "changes keep circulating";
+}
+
+TEST(ReplicationTest, APeerStoppedForAWhileCatchesUpWithoutResendingWhatItHad) {
+  TestCounty county, standby;
+  ASSERT_THAT(county.status(), IsOk());
+  ASSERT_THAT(standby.status(), IsOk());
+  std::vector<v1::Peer> peers;
+  Link(county, standby, "standby", v1::DIRECTION_PUSH, "440101", &peers);
+  peers[0].set_strip_pii(false);
+  county.SetPeers(peers);
+  ASSERT_THAT(county.Restart(), IsOk());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_THAT(county.server().store().Put(
+                    NewMember(kVillage, "e" + std::to_string(i), "党员")),
+                IsOk());
+  }
+  ASSERT_TRUE(WaitFor([&] { return Members(standby.server()) == 10; }));
+  standby.Stop();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_THAT(county.server().store().Put(
+                    NewMember(kVillage, "l" + std::to_string(i), "党员")),
+                IsOk());
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    auto statuses = county.server().PeerStatuses();
+    return statuses[0].state() == "error" && statuses[0].lag_changes() == 20;
+  }));
+  ASSERT_THAT(standby.Restart(), IsOk());
+  ASSERT_TRUE(WaitFor([&] { return Members(standby.server()) == 30; }));
+  EXPECT_EQ(Pushed(county.server()), 30) << "the checkpoint was reset";
+  ASSERT_TRUE(WaitFor(
+      [&] { return county.server().PeerStatuses()[0].state() == "idle"; }));
+  // What `villagesync admin peers` shows.
+  auto admin = county.Device("admin", county.admin_token());
+  ASSERT_THAT(admin, IsOk());
+  auto shown = (*admin)->ListPeers();
+  ASSERT_THAT(shown, IsOk());
+  ASSERT_EQ(shown->peers_size(), 1);
+  EXPECT_EQ(shown->peers(0).name(), "standby");
+  EXPECT_EQ(shown->peers(0).state(), "idle");
+  EXPECT_EQ(shown->peers(0).lag_changes(), 0);
+  EXPECT_EQ(shown->peers(0).changes_pushed(), 30);
+  EXPECT_EQ(shown->peers(0).last_error(), "");
+}
+
+TEST(ReplicationTest, TwoCountiesBothWaysEndIdenticalAndShareResolutions) {
+  TestCounty a, b;
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  std::vector<v1::Peer> a_peers, b_peers;
+  Link(a, b, "b", v1::DIRECTION_BOTH, "440101", &a_peers);
+  Link(b, a, "a", v1::DIRECTION_BOTH, "440101", &b_peers);
+  a_peers[0].set_strip_pii(false);
+  b_peers[0].set_strip_pii(false);
+  a.SetPeers(a_peers);
+  b.SetPeers(b_peers);
+  ASSERT_THAT(a.Restart(), IsOk());
+  ASSERT_THAT(b.Restart(), IsOk());
+  auto da = a.Device("da", a.AddUser("zhou", "first_secretary", "440101001"));
+  auto db = b.Device("db", b.AddUser("li", "first_secretary", "440101001"));
+  ASSERT_THAT(da, IsOk());
+  ASSERT_THAT(db, IsOk());
+  v1::RecordKey m1 = Key(kVillage, "members", "m1");
+  ASSERT_THAT((*da)->store().Put(NewMember(kVillage, "m1", "李建国")), IsOk());
+  ASSERT_THAT((*da)->Sync(QuickSync()), IsOk());
+  ASSERT_TRUE(WaitFor([&] { return Members(b.server()) == 1; }));
+  ASSERT_THAT((*db)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*da)->store().Put(Edit(m1, {{"phone", Str("13800000001")},
+                                           {"occupation", Str("农民")}})),
+              IsOk());
+  ASSERT_THAT((*db)->store().Put(Edit(m1, {{"phone", Str("13900000002")},
+                                           {"party_group", Str("一组")}})),
+              IsOk());
+  ASSERT_THAT((*da)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*db)->Sync(QuickSync()), IsOk());
+  ASSERT_TRUE(WaitFor([&] {
+    std::string open = OpenConflicts(a.server().store());
+    return !open.empty() && open == OpenConflicts(b.server().store());
+  }));
+  for (const char* field : {"phone", "occupation", "party_group"}) {
+    EXPECT_EQ(Visible(a.server().store(), m1, field),
+              Visible(b.server().store(), m1, field));
+  }
+  auto admin = a.Device("admin", a.admin_token());
+  ASSERT_THAT(admin, IsOk());
+  v1::ResolveConflictRequest resolve;
+  resolve.set_id(ConflictId(m1, "phone"));
+  resolve.set_pick(1);
+  resolve.set_reason("核对");
+  ASSERT_THAT((*admin)->ResolveConflict(resolve), IsOk());
+  ASSERT_TRUE(WaitFor([&] {
+    return OpenConflicts(b.server().store()).empty() &&
+           Visible(b.server().store(), m1, "phone") ==
+               Visible(a.server().store(), m1, "phone");
+  }));
+  auto on_b = b.server().store().GetConflict(m1, "phone");
+  ASSERT_THAT(on_b, IsOk());
+  EXPECT_EQ(on_b->status(), v1::CONFLICT_STATUS_RESOLVED);
+}
+
+}  // namespace
+}  // namespace villagesync
