@@ -64,6 +64,10 @@ PeerWorker::PeerWorker(RecordStore* store, v1::Peer peer, absl::Duration idle)
 PeerWorker::~PeerWorker() { Stop(); }
 
 void PeerWorker::Start() {
+  // Lag counts from the persisted position until the peer acknowledges more.
+  absl::StatusOr<std::string> pushed =
+      ReadMeta(*store_, MetaKey(peer_, "push"));
+  if (pushed.ok()) Acknowledged(*pushed, /*caught_up=*/false);
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -78,9 +82,14 @@ void PeerWorker::Stop() {
 v1::PeerStatus PeerWorker::Status() const {
   absl::MutexLock lock(&mu_);
   v1::PeerStatus status = status_;
-  if (status.lag_changes() > 0 && lag_since_ < absl::Now()) {
-    status.set_lag_seconds(absl::ToInt64Seconds(absl::Now() - lag_since_));
-  }
+  // Live: changes committed here since the last acknowledged position, and
+  // how long since the peer was last caught up.
+  int64_t lag = pushes_ ? static_cast<int64_t>(store_->last_seq()) -
+                              static_cast<int64_t>(acked_position_)
+                        : 0;
+  status.set_lag_changes(std::max<int64_t>(lag, 0));
+  status.set_lag_seconds(
+      lag > 0 ? absl::ToInt64Seconds(absl::Now() - caught_up_at_) : 0);
   return status;
 }
 
@@ -104,25 +113,18 @@ void PeerWorker::Loop() {
 }
 
 void PeerWorker::Record(const absl::Status& round, bool moved) {
-  absl::StatusOr<std::string> pushed =
-      ReadMeta(*store_, MetaKey(peer_, "push"));
-  absl::StatusOr<uint64_t> at =
-      pushed.ok() ? RecordStore::CheckpointSeq(*pushed) : pushed.status();
   absl::MutexLock lock(&mu_);
   status_.set_state(!round.ok() ? "error" : moved ? "syncing" : "idle");
   status_.set_last_error(round.ok() ? "" : std::string(round.message()));
   if (round.ok())
     status_.set_last_success_micros(absl::ToUnixMicros(absl::Now()));
-  int64_t lag = pushes_ && at.ok() ? static_cast<int64_t>(store_->last_seq()) -
-                                         static_cast<int64_t>(*at)
-                                   : 0;
-  status_.set_lag_changes(std::max<int64_t>(lag, 0));
-  if (lag <= 0) {
-    lag_since_ = absl::InfiniteFuture();
-    status_.set_lag_seconds(0);
-  } else if (lag_since_ == absl::InfiniteFuture()) {
-    lag_since_ = absl::Now();
-  }
+}
+
+void PeerWorker::Acknowledged(const std::string& checkpoint, bool caught_up) {
+  absl::StatusOr<uint64_t> seq = RecordStore::CheckpointSeq(checkpoint);
+  absl::MutexLock lock(&mu_);
+  if (seq.ok()) acked_position_ = *seq;
+  if (caught_up) caught_up_at_ = absl::Now();
 }
 
 grpc::Status PeerWorker::Call(
@@ -196,6 +198,7 @@ absl::Status PeerWorker::PushAll(uint64_t peer_replica, uint64_t peer_received,
     VS_RETURN_IF_ERROR(store_->PutMeta(MetaKey(peer_, "push"), checkpoint));
     VS_RETURN_IF_ERROR(
         store_->PutMeta(MetaKey(peer_, "acked"), absl::StrCat(received)));
+    Acknowledged(checkpoint, !page->more);
     if (!page->more) return absl::OkStatus();
   }
 }

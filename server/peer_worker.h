@@ -47,6 +47,10 @@ class PeerWorker {
   grpc::Status Call(
       const std::function<grpc::Status(grpc::ClientContext*)>& rpc);
   void Record(const absl::Status& round, bool moved) ABSL_LOCKS_EXCLUDED(mu_);
+  // Notes the push position the peer acknowledged; `caught_up` if nothing
+  // was left to send when it was read.
+  void Acknowledged(const std::string& checkpoint, bool caught_up)
+      ABSL_LOCKS_EXCLUDED(mu_);
   bool WaitOrStop(absl::Duration pause) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Immutable after construction.
@@ -59,7 +63,8 @@ class PeerWorker {
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   v1::PeerStatus status_ ABSL_GUARDED_BY(mu_);
-  absl::Time lag_since_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  uint64_t acked_position_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time caught_up_at_ ABSL_GUARDED_BY(mu_) = absl::Now();
   std::thread thread_;
 };
 
