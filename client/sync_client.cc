@@ -164,13 +164,9 @@ absl::Status SyncClient::Init(absl::string_view server,
   if (server.empty() || token.empty()) {
     return absl::InvalidArgumentError("server and token are both required");
   }
-  if (state_.server() != server) {
-    // Positions belong to one server: start afresh (merging is idempotent).
-    state_.clear_push_checkpoint();
-    state_.clear_pull_checkpoint();
-    state_.set_pushed_seq(0);
-    state_.set_server_replica_id(0);
-  }
+  // Positions are kept when the server changes: the new server translates
+  // or refuses the pull position (then the pull starts over), and its Hello
+  // says how much of our outbox it holds (the rest is sent again).
   state_.set_server(std::string(server));
   state_.set_token(std::string(token));
   SyncOptions quick;
@@ -219,16 +215,10 @@ class SyncRound {
     state_.set_user(hello.user());
     state_.set_role(hello.role());
     state_.set_scope(hello.scope());
-    if (state_.server_replica_id() != hello.server_replica_id()) {
-      if (state_.server_replica_id() != 0) {
-        // Another server answers at this address: it may lack our edits and
-        // its log positions are not the old one's.
-        state_.clear_push_checkpoint();
-        state_.set_pushed_seq(0);
-        state_.clear_pull_checkpoint();
-      }
-      state_.set_server_replica_id(hello.server_replica_id());
-    }
+    // Another server (a standby, or a reinstalled one) keeps our positions:
+    // it translates or refuses the pull position, and received_seq below
+    // rewinds the outbox to what it holds.
+    state_.set_server_replica_id(hello.server_replica_id());
     if (hello.received_seq() < state_.pushed_seq()) {
       VS_ASSIGN_OR_RETURN(std::string rewind,
                           store_.CheckpointAt(hello.received_seq()));

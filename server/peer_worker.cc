@@ -2,14 +2,18 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
+#include "proto/admin.pb.h"
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "server/access.h"
+#include "server/position_map.h"
 
 namespace villagesync {
 namespace {
@@ -107,7 +111,10 @@ void PeerWorker::Loop() {
     Record(round, moved);
     absl::Duration pause =
         round.ok() ? (moved ? absl::ZeroDuration() : idle_) : backoff;
-    backoff = round.ok() ? idle_ : std::min(backoff * 2, kMaxBackoff);
+    // Back off on errors, but not much beyond the idle pause: a peer that
+    // was down for a moment is served again soon after it returns.
+    backoff =
+        round.ok() ? idle_ : std::min({backoff * 2, kMaxBackoff, idle_ * 20});
     if (WaitOrStop(pause)) return;
   }
 }
@@ -160,8 +167,7 @@ void PeerWorker::Prepare(v1::Change* change) const {
   if (strip_pii_) WithholdPii(change, store_->schemas());
 }
 
-absl::Status PeerWorker::PushAll(uint64_t peer_replica, uint64_t peer_received,
-                                 bool* moved) {
+absl::StatusOr<std::string> PeerWorker::PushStart(uint64_t peer_received) {
   VS_ASSIGN_OR_RETURN(std::string checkpoint,
                       ReadMeta(*store_, MetaKey(peer_, "push")));
   VS_ASSIGN_OR_RETURN(std::string acked,
@@ -170,50 +176,109 @@ absl::Status PeerWorker::PushAll(uint64_t peer_replica, uint64_t peer_received,
   if (!acked.empty() && absl::SimpleAtoi(acked, &acked_seq) &&
       peer_received < acked_seq) {
     // The peer lost what it acknowledged (restored from a backup): resend.
-    VS_ASSIGN_OR_RETURN(checkpoint, store_->CheckpointAt(peer_received));
+    return store_->CheckpointAt(peer_received);
   }
-  while (true) {
-    ChangeQuery query;
-    query.after = checkpoint;
-    query.village_prefix = peer_.region_prefix();
-    query.max_changes = kPageChanges;
-    query.skip_replica = peer_replica;  // what the peer wrote, it has
-    absl::StatusOr<ChangePage> page = store_->ReadChanges(query);
-    if (absl::IsFailedPrecondition(page.status()))
-      page = [&] {
-        query.after.clear();  // our own store was restored: start over
-        return store_->ReadChanges(query);
-      }();
-    VS_RETURN_IF_ERROR(page.status());
-    std::vector<v1::Change> changes;
-    for (v1::Change& change : page->changes) {
-      if (!Wanted(change)) continue;
-      Prepare(&change);
-      changes.push_back(std::move(change));
+  return checkpoint;
+}
+
+absl::StatusOr<ChangePage> PeerWorker::ReadOutgoing(const std::string& after,
+                                                    uint64_t peer_replica) {
+  ChangeQuery query;
+  query.after = after;
+  query.village_prefix = peer_.region_prefix();
+  query.max_changes = kPageChanges;
+  query.skip_replica = peer_replica;  // what the peer wrote, it has
+  absl::StatusOr<ChangePage> page = store_->ReadChanges(query);
+  if (absl::IsFailedPrecondition(page.status())) {
+    query.after.clear();  // our own store was restored: start over
+    page = store_->ReadChanges(query);
+  }
+  VS_RETURN_IF_ERROR(page.status());
+  std::vector<v1::Change> outgoing;
+  for (v1::Change& change : page->changes) {
+    if (!Wanted(change)) continue;
+    Prepare(&change);
+    outgoing.push_back(std::move(change));
+  }
+  page->changes = std::move(outgoing);
+  return page;
+}
+
+// Device watermarks the peer may take over: only for a full copy (every
+// collection, personal data included) and devices inside its region.
+absl::StatusOr<std::vector<v1::Watermark>> PeerWorker::Forwardable(
+    uint64_t peer_replica) {
+  std::vector<v1::Watermark> forward;
+  if (!peer_.collections().empty() || strip_pii_) return forward;
+  VS_ASSIGN_OR_RETURN(auto marks, store_->Watermarks());
+  for (const auto& [replica, seq] : marks) {
+    VS_ASSIGN_OR_RETURN(
+        std::string row,
+        ReadMeta(*store_, absl::StrFormat("devices/%016x", replica)));
+    v1::DeviceSync device;
+    if (replica == peer_replica || row.empty() ||
+        !device.ParseFromString(row) ||
+        !absl::StartsWith(device.scope(), peer_.region_prefix())) {
+      continue;
     }
-    uint64_t received = peer_received;
-    VS_RETURN_IF_ERROR(PushPage(changes, &received));
-    *moved = *moved || !changes.empty();
-    checkpoint = page->checkpoint;
-    VS_RETURN_IF_ERROR(store_->PutMeta(MetaKey(peer_, "push"), checkpoint));
-    VS_RETURN_IF_ERROR(
-        store_->PutMeta(MetaKey(peer_, "acked"), absl::StrCat(received)));
-    Acknowledged(checkpoint, !page->more);
-    if (!page->more) return absl::OkStatus();
+    auto sent = forwarded_.find(replica);
+    if (sent != forwarded_.end() && sent->second >= seq)
+      continue;  // known there
+    v1::Watermark& w = forward.emplace_back();
+    w.set_replica(replica);
+    w.set_seq(seq);
+  }
+  return forward;
+}
+
+absl::Status PeerWorker::PushAll(uint64_t peer_replica, uint64_t peer_received,
+                                 bool* moved) {
+  // Read before the pages: every change they count is then in the pages.
+  VS_ASSIGN_OR_RETURN(std::vector<v1::Watermark> forward,
+                      Forwardable(peer_replica));
+  VS_ASSIGN_OR_RETURN(std::string checkpoint, PushStart(peer_received));
+  while (true) {
+    VS_ASSIGN_OR_RETURN(ChangePage page,
+                        ReadOutgoing(checkpoint, peer_replica));
+    v1::PushResponse response;
+    response.set_received_seq(peer_received);
+    VS_RETURN_IF_ERROR(PushPage(
+        page.changes, page.more ? std::vector<v1::Watermark>() : forward,
+        &response));
+    *moved = *moved || !page.changes.empty();
+    checkpoint = page.checkpoint;
+    VS_RETURN_IF_ERROR(AfterPush(checkpoint, response));
+    Acknowledged(checkpoint, !page.more);
+    if (!page.more) {
+      for (const v1::Watermark& w : forward) forwarded_[w.replica()] = w.seq();
+      return absl::OkStatus();
+    }
   }
 }
 
+absl::Status PeerWorker::AfterPush(const std::string& checkpoint,
+                                   const v1::PushResponse& response) {
+  VS_RETURN_IF_ERROR(store_->PutMeta(MetaKey(peer_, "push"), checkpoint));
+  VS_RETURN_IF_ERROR(store_->PutMeta(MetaKey(peer_, "acked"),
+                                     absl::StrCat(response.received_seq())));
+  if (response.server_checkpoint().empty()) return absl::OkStatus();
+  VS_ASSIGN_OR_RETURN(uint64_t ours, RecordStore::CheckpointSeq(checkpoint));
+  return RecordPosition(*store_, peer_.name(), "pushmap",
+                        response.server_checkpoint(), ours);
+}
+
 absl::Status PeerWorker::PushPage(const std::vector<v1::Change>& changes,
-                                  uint64_t* received) {
-  if (changes.empty()) return absl::OkStatus();
+                                  const std::vector<v1::Watermark>& forward,
+                                  v1::PushResponse* response) {
+  if (changes.empty() && forward.empty()) return absl::OkStatus();
   v1::PushRequest request;
   request.set_replica_id(store_->replica_id());
   for (const v1::Change& c : changes) *request.add_changes() = c;
-  v1::PushResponse response;
+  for (const v1::Watermark& w : forward)
+    *request.add_forwarded_watermarks() = w;
   VS_RETURN_IF_ERROR(FromGrpcStatus(Call([&](grpc::ClientContext* c) {
-    return stub_->Push(c, request, &response);
+    return stub_->Push(c, request, response);
   })));
-  *received = response.received_seq();
   absl::MutexLock lock(&mu_);
   status_.set_changes_pushed(status_.changes_pushed() + request.changes_size());
   return absl::OkStatus();
@@ -258,6 +323,8 @@ absl::Status PeerWorker::PullAll(uint64_t peer_replica, bool* moved) {
     }
     checkpoint = response.checkpoint();
     VS_RETURN_IF_ERROR(store_->PutMeta(MetaKey(peer_, "pull"), checkpoint));
+    VS_RETURN_IF_ERROR(RecordPosition(*store_, peer_.name(), "pullmap",
+                                      checkpoint, store_->last_seq()));
     if (!response.more()) return absl::OkStatus();
   }
 }

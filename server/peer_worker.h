@@ -9,6 +9,7 @@
 #ifndef VILLAGESYNC_SERVER_PEER_WORKER_H_
 #define VILLAGESYNC_SERVER_PEER_WORKER_H_
 
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -40,8 +41,16 @@ class PeerWorker {
   absl::Status PushAll(uint64_t peer_replica, uint64_t peer_received,
                        bool* moved);
   absl::Status PullAll(uint64_t peer_replica, bool* moved);
+  absl::StatusOr<std::string> PushStart(uint64_t peer_received);
+  absl::StatusOr<ChangePage> ReadOutgoing(const std::string& after,
+                                          uint64_t peer_replica);
+  absl::StatusOr<std::vector<v1::Watermark>> Forwardable(
+      uint64_t peer_replica);
   absl::Status PushPage(const std::vector<v1::Change>& changes,
-                        uint64_t* received);
+                        const std::vector<v1::Watermark>& forward,
+                        v1::PushResponse* response);
+  absl::Status AfterPush(const std::string& checkpoint,
+                         const v1::PushResponse& response);
   bool Wanted(const v1::Change& change) const;
   void Prepare(v1::Change* change) const;
   grpc::Status Call(
@@ -65,6 +74,8 @@ class PeerWorker {
   v1::PeerStatus status_ ABSL_GUARDED_BY(mu_);
   uint64_t acked_position_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time caught_up_at_ ABSL_GUARDED_BY(mu_) = absl::Now();
+  // The worker thread's own: watermarks already forwarded to the peer.
+  std::map<uint64_t, uint64_t> forwarded_;
   std::thread thread_;
 };
 

@@ -28,6 +28,17 @@ namespace {
 // retry with backoff.
 constexpr int kMaxHandlerThreads = 512;
 
+// The peer this server is a full copy of, if it has exactly one peer,
+// replicated both ways with everything and personal data included.
+std::string StandbyOf(const v1::ReplicationConfig& config) {
+  if (config.peers_size() != 1) return "";
+  const v1::Peer& peer = config.peers(0);
+  bool full = peer.direction() == v1::DIRECTION_BOTH &&
+              peer.collections().empty() && peer.has_strip_pii() &&
+              !peer.strip_pii();
+  return full ? peer.name() : "";
+}
+
 std::string RecordsDir(absl::string_view data_dir) {
   return absl::StrCat(data_dir, "/records");
 }
@@ -60,7 +71,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   VS_RETURN_IF_ERROR(RuleTable(server->store_.get()).InstallDefaults());
   server->log_ = std::make_unique<SessionLog>(options.log);
   server->sync_ = std::make_unique<SyncServiceImpl>(
-      server->store_.get(), server->users_.get(), server->log_.get());
+      server->store_.get(), server->users_.get(), server->log_.get(),
+      StandbyOf(options.replication));
   Server* raw = server.get();
   server->admin_ = std::make_unique<AdminServiceImpl>(
       server->store_.get(), server->users_.get(),

@@ -8,6 +8,7 @@
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "server/access.h"
+#include "server/position_map.h"
 #include "server/report.h"
 #include "storage/validation.h"
 
@@ -38,8 +39,11 @@ grpc::Status ServeAuthenticated(
 }
 
 SyncServiceImpl::SyncServiceImpl(RecordStore* store, const UserStore* users,
-                                 SessionLog* log)
-    : store_(store), users_(users), log_(log) {}
+                                 SessionLog* log, std::string standby_of)
+    : store_(store),
+      users_(users),
+      log_(log),
+      standby_of_(std::move(standby_of)) {}
 
 v1::Limits SyncServiceImpl::Limits() {
   v1::Limits limits;
@@ -108,8 +112,18 @@ absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
   for (const v1::Change& change : request.changes()) {
     VS_RETURN_IF_ERROR(CheckCanWrite(user, change, store_->schemas()));
   }
+  if (request.forwarded_watermarks_size() > 0 && user.role() != "replica") {
+    return absl::PermissionDeniedError(
+        "forwarded_watermarks: only replication peers forward watermarks");
+  }
   VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
                       store_->Apply(request.changes(), request.replica_id()));
+  std::vector<std::pair<uint64_t, uint64_t>> forwarded;
+  for (const v1::Watermark& w : request.forwarded_watermarks()) {
+    forwarded.emplace_back(w.replica(), w.seq());
+  }
+  VS_RETURN_IF_ERROR(store_->RaiseWatermarks(forwarded));
+  response->set_server_checkpoint(store_->CurrentCheckpoint());
   for (v1::ApplyResult& r : results) *response->add_results() = std::move(r);
   VS_ASSIGN_OR_RETURN(uint64_t received,
                       store_->Watermark(request.replica_id()));
@@ -138,7 +152,18 @@ absl::Status SyncServiceImpl::DoPull(const v1::UserInfo& user,
                           : std::min(request.max_changes(), kMaxPageChanges);
   query.max_bytes = kMaxPageBytes;
   query.skip_replica = request.replica_id();
-  VS_ASSIGN_OR_RETURN(ChangePage page, store_->ReadChanges(query));
+  absl::StatusOr<ChangePage> read = store_->ReadChanges(query);
+  if (absl::IsFailedPrecondition(read.status()) && !standby_of_.empty()) {
+    // A device moving here from the peer this server stands by for: start
+    // from the matching position if the replication maps know one.
+    VS_ASSIGN_OR_RETURN(absl::optional<std::string> translated,
+                        TranslateCheckpoint(*store_, standby_of_, query.after));
+    if (translated) {
+      query.after = *translated;
+      read = store_->ReadChanges(query);
+    }
+  }
+  VS_ASSIGN_OR_RETURN(ChangePage page, std::move(read));
   bool pii = CanReadPii(user);
   for (v1::Change& change : page.changes) {
     if (!pii) WithholdPii(&change, store_->schemas());

@@ -34,8 +34,11 @@ grpc::Status ServeAuthenticated(
 // sync, which must not run on callback-API event threads.
 class SyncServiceImpl final : public v1::SyncService::Service {
  public:
-  // All pointers must outlive the service.
-  SyncServiceImpl(RecordStore* store, const UserStore* users, SessionLog* log);
+  // All pointers must outlive the service. If `standby_of` is not empty,
+  // this server is a full copy of that single peer, and a device moving
+  // here from it catches up from its old position (see position_map.h).
+  SyncServiceImpl(RecordStore* store, const UserStore* users, SessionLog* log,
+                  std::string standby_of = "");
 
   grpc::Status Hello(grpc::ServerContext* context,
                      const v1::HelloRequest* request,
@@ -62,6 +65,7 @@ class SyncServiceImpl final : public v1::SyncService::Service {
   RecordStore* const store_;
   const UserStore* const users_;
   SessionLog* const log_;
+  const std::string standby_of_;
 };
 
 }  // namespace villagesync

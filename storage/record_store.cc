@@ -366,6 +366,46 @@ absl::StatusOr<uint64_t> RecordStore::CheckpointSeq(
   return parsed.seq();
 }
 
+absl::StatusOr<uint64_t> RecordStore::CheckpointIncarnation(
+    absl::string_view checkpoint) {
+  if (checkpoint.empty()) return 0;
+  storage::Checkpoint parsed;
+  if (!parsed.ParseFromArray(checkpoint.data(),
+                             static_cast<int>(checkpoint.size()))) {
+    return absl::InvalidArgumentError("checkpoint: malformed");
+  }
+  return parsed.incarnation();
+}
+
+std::string RecordStore::CurrentCheckpoint() const {
+  storage::Checkpoint checkpoint;
+  checkpoint.set_incarnation(incarnation_);
+  checkpoint.set_seq(last_seq());
+  return checkpoint.SerializeAsString();
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>>
+RecordStore::Watermarks() const {
+  VS_ASSIGN_OR_RETURN(auto rows, ScanRows(keys::kWatermarkPrefix));
+  std::vector<std::pair<uint64_t, uint64_t>> marks;
+  for (const auto& [key, value] : rows) {
+    marks.emplace_back(keys::DecodeBigEndian(absl::string_view(key).substr(
+                           keys::kWatermarkPrefix.size())),
+                       keys::DecodeBigEndian(value));
+  }
+  return marks;
+}
+
+absl::Status RecordStore::RaiseWatermarks(
+    const std::vector<std::pair<uint64_t, uint64_t>>& watermarks) {
+  if (watermarks.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  for (const auto& [replica, seq] : watermarks) {
+    batch.Merge(keys::WatermarkRow(replica), keys::EncodeBigEndian(seq));
+  }
+  return FromRocksStatus(db_->Write(Synced(), &batch), "raise watermarks");
+}
+
 absl::StatusOr<uint64_t> RecordStore::Watermark(uint64_t source_replica) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),

@@ -176,6 +176,21 @@ class RecordStore {
   // malformed.
   static absl::StatusOr<uint64_t> CheckpointSeq(absl::string_view checkpoint);
 
+  // Every source replica's watermark.
+  absl::StatusOr<std::vector<std::pair<uint64_t, uint64_t>>> Watermarks() const;
+
+  // Raises watermarks (never lowers them), durably.
+  absl::Status RaiseWatermarks(
+      const std::vector<std::pair<uint64_t, uint64_t>>& watermarks);
+
+  // The incarnation a checkpoint of this store names (0 for "").
+  static absl::StatusOr<uint64_t> CheckpointIncarnation(
+      absl::string_view checkpoint);
+
+  // A checkpoint at the complete point (what a reader starting now reads
+  // after).
+  std::string CurrentCheckpoint() const;
+
   // The highest change seq durably received from `source_replica` (0 if
   // none).
   absl::StatusOr<uint64_t> Watermark(uint64_t source_replica) const;

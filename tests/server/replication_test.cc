@@ -64,6 +64,11 @@ size_t Members(Server& server) {
   return records.ok() ? records->size() : 0;
 }
 
+size_t CountOf(const RecordStore& store) {
+  auto records = store.List("members", "", 1000000);
+  return records.ok() ? records->size() : 0;
+}
+
 int64_t Pushed(Server& server) {
   int64_t total = 0;
   for (const v1::PeerStatus& s : server.PeerStatuses())
@@ -266,6 +271,92 @@ TEST(ReplicationTest, TwoCountiesBothWaysEndIdenticalAndShareResolutions) {
   auto on_b = b.server().store().GetConflict(m1, "phone");
   ASSERT_THAT(on_b, IsOk());
   EXPECT_EQ(on_b->status(), v1::CONFLICT_STATUS_RESOLVED);
+}
+
+// Changes the server sent in `user`'s last sync session (its log line).
+int LastSessionOut(const TestCounty& county, const std::string& user) {
+  int out = -1;
+  for (const std::string& line : county.log_lines()) {
+    if (line.find("sync user=" + user + " ") == std::string::npos) continue;
+    size_t at = line.find(" out=");
+    out = std::atoi(line.c_str() + at + 5);
+  }
+  return out;
+}
+
+TEST(ReplicationTest, ADeviceMovedToTheStandbyCatchesUpWithoutStartingOver) {
+  TestCounty a, b;
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  std::vector<v1::Peer> a_peers, b_peers;
+  Link(a, b, "b", v1::DIRECTION_BOTH, "440101", &a_peers);
+  Link(b, a, "a", v1::DIRECTION_BOTH, "440101", &b_peers);
+  a_peers[0].set_strip_pii(false);  // full copies of each other
+  b_peers[0].set_strip_pii(false);
+  a.SetPeers(a_peers);
+  b.SetPeers(b_peers);
+  ASSERT_THAT(a.Restart(), IsOk());
+  ASSERT_THAT(b.Restart(), IsOk());
+  std::string d_token = a.AddUser("zhou", "first_secretary", "440101001");
+  std::string b_token = b.AddUser("zhou", "first_secretary", "440101001");
+  auto d = a.Device("d", d_token);
+  auto f = a.Device("f", a.AddUser("wang", "first_secretary", "440101001"));
+  auto e = b.Device("e", b.AddUser("li", "first_secretary", "440101001"));
+  ASSERT_THAT(d, IsOk());
+  ASSERT_THAT(e, IsOk());
+  ASSERT_THAT(f, IsOk());
+  auto add = [&](SyncClient& device, const std::string& prefix, int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_THAT(device.store().Put(
+                      NewMember(kVillage, prefix + std::to_string(i), "党员")),
+                  IsOk());
+    }
+    ASSERT_THAT(device.Sync(QuickSync()), IsOk());
+  };
+  add(**d, "d", 200);
+  add(**f, "f", 100);
+  add(**e, "e", 50);
+  auto quiet = [&] {
+    for (TestCounty* county : {&a, &b}) {
+      for (const v1::PeerStatus& p : county->server().PeerStatuses()) {
+        if (p.state() != "idle" || p.lag_changes() != 0) return false;
+      }
+    }
+    return Members(a.server()) == 350 && Members(b.server()) == 350;
+  };
+  ASSERT_TRUE(WaitFor(quiet));
+  ASSERT_THAT((*d)->Sync(QuickSync()), IsOk());
+  ASSERT_EQ(CountOf((*d)->store()), 350u);
+  // The standby learns, through replication, how much of the device's
+  // outbox it holds.
+  uint64_t device = (*d)->store().replica_id();
+  ASSERT_TRUE(WaitFor([&] {
+    auto mark = b.server().store().Watermark(device);
+    return mark.ok() && *mark > 0 && quiet();
+  }));
+  // Offline edits, then the device is pointed at the standby.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_THAT((*d)->store().Put(
+                    Edit(Key(kVillage, "members", "d" + std::to_string(i)),
+                         {{"occupation", Str("农民")}})),
+                IsOk());
+  }
+  ASSERT_THAT((*d)->Init(b.address(), b_token), IsOk());
+  auto report = (*d)->Sync(QuickSync());
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->pushed, 3) << "acknowledged edits were sent again";
+  EXPECT_FALSE(report->pull_restarted) << "the pull started over";
+  int sent = LastSessionOut(b, "zhou");
+  EXPECT_GE(sent, 0);
+  EXPECT_LT(sent, 60) << "re-downloaded what the device had";
+  EXPECT_EQ(CountOf((*d)->store()), 350u);
+  EXPECT_EQ(
+      Visible(b.server().store(), Key(kVillage, "members", "d2"), "occupation"),
+      "农民");
+  // Writes made at the standby after the move still arrive.
+  add(**e, "late", 5);
+  ASSERT_THAT((*d)->Sync(QuickSync()), IsOk());
+  EXPECT_EQ(CountOf((*d)->store()), 355u);
 }
 
 }  // namespace
