@@ -355,25 +355,29 @@ absl::StatusOr<std::string> RecordStore::CheckpointAt(uint64_t seq) const {
   return checkpoint.SerializeAsString();
 }
 
-absl::StatusOr<uint64_t> RecordStore::CheckpointSeq(
-    absl::string_view checkpoint) {
-  if (checkpoint.empty()) return 0;
+namespace {
+
+// The checkpoint in `bytes` ("" is the start: incarnation 0, seq 0).
+absl::StatusOr<storage::Checkpoint> ParseCheckpoint(absl::string_view bytes) {
   storage::Checkpoint parsed;
-  if (!parsed.ParseFromArray(checkpoint.data(),
-                             static_cast<int>(checkpoint.size()))) {
+  if (!bytes.empty() &&
+      !parsed.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError("checkpoint: malformed");
   }
+  return parsed;
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> RecordStore::CheckpointSeq(
+    absl::string_view checkpoint) {
+  VS_ASSIGN_OR_RETURN(storage::Checkpoint parsed, ParseCheckpoint(checkpoint));
   return parsed.seq();
 }
 
 absl::StatusOr<uint64_t> RecordStore::CheckpointIncarnation(
     absl::string_view checkpoint) {
-  if (checkpoint.empty()) return 0;
-  storage::Checkpoint parsed;
-  if (!parsed.ParseFromArray(checkpoint.data(),
-                             static_cast<int>(checkpoint.size()))) {
-    return absl::InvalidArgumentError("checkpoint: malformed");
-  }
+  VS_ASSIGN_OR_RETURN(storage::Checkpoint parsed, ParseCheckpoint(checkpoint));
   return parsed.incarnation();
 }
 

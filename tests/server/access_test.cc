@@ -38,10 +38,12 @@ TEST(AccessTest, ScopesArePrefixesOfTheVillageCode) {
 TEST(AccessTest, TownshipsWriteOnlyTheApprovalFieldsGrantedToThem) {
   auto schemas = SchemaRegistry::Builtin();
   v1::UserInfo town = User("township", "440101");
-  EXPECT_THAT(CheckCanWrite(town, ChangeOf("development", "approved_date"), *schemas),
-              IsOk());
+  EXPECT_THAT(
+      CheckCanWrite(town, ChangeOf("development", "approved_date"), *schemas),
+      IsOk());
   EXPECT_THAT(CheckCanWrite(town, ChangeOf("development", "stage"), *schemas),
-              StatusIs(absl::StatusCode::kPermissionDenied, ::testing::HasSubstr("stage")));
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       ::testing::HasSubstr("stage")));
   EXPECT_THAT(CheckCanWrite(User("field_worker", "440101"),
                             ChangeOf("development", "approved_date"), *schemas),
               StatusIs(absl::StatusCode::kPermissionDenied, ::testing::_));

@@ -46,14 +46,18 @@ TEST_F(AuthTest, ACallWithoutATokenIsUnauthenticated) {
   v1::HelloRequest hello;
   hello.set_replica_id(1);
   v1::HelloResponse response;
-  grpc::Status status = raw_.sync->Hello(RawStub::Context("").get(), hello, &response);
+  grpc::Status status =
+      raw_.sync->Hello(RawStub::Context("").get(), hello, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  status = raw_.sync->Hello(RawStub::Context("vs_wrong").get(), hello, &response);
+  status =
+      raw_.sync->Hello(RawStub::Context("vs_wrong").get(), hello, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
-TEST_F(AuthTest, AVillageATokenWritingVillageBIsPermissionDeniedAndChangesNothing) {
-  std::string token = county_.AddUser("a-secretary", "first_secretary", kVillageA);
+TEST_F(AuthTest,
+       AVillageATokenWritingVillageBIsPermissionDeniedAndChangesNothing) {
+  std::string token =
+      county_.AddUser("a-secretary", "first_secretary", kVillageA);
   v1::PushResponse response;
   grpc::Status status = raw_.sync->Push(RawStub::Context(token).get(),
                                         PushOf(kVillageB), &response);
@@ -93,8 +97,9 @@ TEST_F(AuthTest, ARevokedTokenFailsAtOnce) {
   auto admin = county_.Device("admin", county_.admin_token());
   ASSERT_THAT(admin, IsOk());
   ASSERT_THAT((*admin)->RevokeUser("leaver"), IsOk());
-  EXPECT_THAT((*device)->Sync(QuickSync()),
-              testing::StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")));
+  EXPECT_THAT(
+      (*device)->Sync(QuickSync()),
+      testing::StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("")));
 }
 
 TEST_F(AuthTest, ATownshipUserWritesOnlyFieldsGrantedToTownships) {
@@ -126,8 +131,8 @@ TEST_F(AuthTest, OnlyAdminsAndCountiesAddUsersAndOnlyInsideTheirScope) {
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   add.set_role("field_worker");
-  ASSERT_TRUE(raw_.admin->AddUser(RawStub::Context(county).get(), add, &response)
-                  .ok());
+  ASSERT_TRUE(
+      raw_.admin->AddUser(RawStub::Context(county).get(), add, &response).ok());
   EXPECT_EQ(response.token().size(), 67u);  // "vs_" + 64 hex digits
 }
 

@@ -42,15 +42,16 @@ class BadInputTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
     ASSERT_EQ(response.results_size(), 1);
     EXPECT_EQ(response.results(0).outcome(), v1::APPLY_OUTCOME_REJECTED);
-    EXPECT_EQ(response.results(0).code(), static_cast<int>(grpc::INVALID_ARGUMENT));
+    EXPECT_EQ(response.results(0).code(),
+              static_cast<int>(grpc::INVALID_ARGUMENT));
     EXPECT_THAT(response.results(0).reason(), HasSubstr(field));
     EXPECT_EQ(county_.server().store().last_seq(), 0u);
   }
 
   grpc::Status Push(const v1::PushRequest& request) {
     v1::PushResponse response;
-    return raw_.sync->Push(RawStub::Context(county_.admin_token()).get(), request,
-                           &response);
+    return raw_.sync->Push(RawStub::Context(county_.admin_token()).get(),
+                           request, &response);
   }
 
   TestCounty county_;
@@ -102,8 +103,10 @@ TEST_F(BadInputTest, AnOversizeRequestIsResourceExhausted) {
   v1::PushRequest request;
   request.set_replica_id(scratch_->store().replica_id());
   v1::Change change = GoodChange("m1");
-  change.mutable_fields(0)->mutable_siblings(0)->mutable_value()->set_string_value(
-      std::string(17 << 20, 'x'));
+  change.mutable_fields(0)
+      ->mutable_siblings(0)
+      ->mutable_value()
+      ->set_string_value(std::string(17 << 20, 'x'));
   *request.add_changes() = change;
   grpc::Status status = Push(request);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);

@@ -15,6 +15,7 @@
 namespace villagesync {
 namespace {
 
+using testing::ConflictFields;
 using testing::Edit;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -30,14 +31,6 @@ using testing::TestCounty;
 using testing::Visible;
 
 constexpr char kVillage[] = "440101001001";
-
-std::vector<std::string> ConflictFields(const RecordStore& store,
-                                        const v1::RecordKey& key) {
-  auto record = store.Get(key);
-  if (!record.ok()) return {"<missing>"};
-  return ViewRecord(*record, *store.schemas().FindCollection(key.collection()))
-      .conflict_fields;
-}
 
 class ConflictReviewTest : public ::testing::Test {
  protected:

@@ -39,9 +39,10 @@ void AddMembers(SyncClient& device, const std::string& prefix, int n) {
   for (int i = 0; i < n; ++i) {
     LocalEdit edit = NewMember(kVillage, prefix + std::to_string(i), "党员");
     edit.fields.push_back(
-        {"occupation", Str(prefix + std::to_string(i) +
-                           std::string("：在村里种植水稻和蔬菜，农闲时外出务工，"
-                                       "热心参与村集体事务。每月参加主题党日。"))});
+        {"occupation",
+         Str(prefix + std::to_string(i) +
+             std::string("：在村里种植水稻和蔬菜，农闲时外出务工，"
+                         "热心参与村集体事务。每月参加主题党日。"))});
     ASSERT_THAT(device.store().Put(edit), IsOk());
   }
 }
@@ -56,7 +57,8 @@ int ChangesIn(const std::vector<std::string>& lines) {
   int in = -1;
   for (const std::string& line : lines) {
     size_t at = line.find(" in=");
-    if (line.find("sync user=") == std::string::npos || at == std::string::npos) {
+    if (line.find("sync user=") == std::string::npos ||
+        at == std::string::npos) {
       continue;
     }
     std::string digits = line.substr(at + 4, line.find(' ', at + 4) - at - 4);
@@ -65,7 +67,8 @@ int ChangesIn(const std::vector<std::string>& lines) {
   return in;
 }
 
-TEST(RecoveryTest, APushCutMidwayResumesFromTheLastAcknowledgementAndAppliesEachChangeOnce) {
+TEST(RecoveryTest,
+     APushCutMidwayResumesFromTheLastAcknowledgementAndAppliesEachChangeOnce) {
   TestCounty county;
   ASSERT_THAT(county.status(), IsOk());
   auto proxy = TcpProxy::Start(county.address());
@@ -91,7 +94,8 @@ TEST(RecoveryTest, APushCutMidwayResumesFromTheLastAcknowledgementAndAppliesEach
   EXPECT_LE(in, 1100);
 }
 
-TEST(RecoveryTest, ASyncThatGivesUpKeepsItsAcknowledgedProgressAndFinishesLater) {
+TEST(RecoveryTest,
+     ASyncThatGivesUpKeepsItsAcknowledgedProgressAndFinishesLater) {
   TestCounty county;
   ASSERT_THAT(county.status(), IsOk());
   auto proxy = TcpProxy::Start(county.address());
@@ -131,14 +135,16 @@ class ServerProcess {
     if (pid_ == 0) {
       int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(log, STDERR_FILENO);
-      execl(VILLAGESYNCD_PATH, VILLAGESYNCD_PATH, "--data_dir", data_dir.c_str(),
-            "--listen", listen.c_str(), static_cast<char*>(nullptr));
+      execl(VILLAGESYNCD_PATH, VILLAGESYNCD_PATH, "--data_dir",
+            data_dir.c_str(), "--listen", listen.c_str(),
+            static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 500; ++i) {
       absl::StatusOr<std::string> log = ReadWholeFile(log_path);
       size_t at = log.ok() ? log->find("serving ") : std::string::npos;
-      if (at != std::string::npos && log->find(' ', at + 8) != std::string::npos) {
+      if (at != std::string::npos &&
+          log->find(' ', at + 8) != std::string::npos) {
         return log->substr(at + 8, log->find(' ', at + 8) - at - 8);
       }
       absl::SleepFor(absl::Milliseconds(20));
@@ -201,7 +207,8 @@ TEST(RecoveryTest, AServerKilledWithSigkillDuringASyncLosesNothing) {
   EXPECT_FALSE(report->resent_lost_changes) << "an acknowledged push was lost";
 }
 
-TEST(RecoveryTest, AServerRestoredFromAnOlderCopyGetsTheLostChangesBackFromDevices) {
+TEST(RecoveryTest,
+     AServerRestoredFromAnOlderCopyGetsTheLostChangesBackFromDevices) {
   TestCounty county;
   ASSERT_THAT(county.status(), IsOk());
   auto a = county.Device("a", county.admin_token());

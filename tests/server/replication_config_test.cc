@@ -28,16 +28,18 @@ TEST(ReplicationConfigTest, TheDocumentedExampleParses) {
 TEST(ReplicationConfigTest, ABadPeerNamesTheFieldAndASyntaxErrorTheLine) {
   testing::TempDir dir;
   std::string path = dir.Sub("peers.textproto");
-  ASSERT_THAT(WriteFileDurably(path, "peers { name: \"x\" token: \"t\" "
-                                     "direction: DIRECTION_PUSH }"),
+  ASSERT_THAT(WriteFileDurably(path,
+                               "peers { name: \"x\" token: \"t\" "
+                               "direction: DIRECTION_PUSH }"),
               IsOk());
   EXPECT_THAT(LoadReplicationConfig(path),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("peers[0].address")));
   ASSERT_THAT(WriteFileDurably(path, "peers {\n  name: \"x\"\n  colour: 1\n}"),
               IsOk());
-  EXPECT_THAT(LoadReplicationConfig(path),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 3")));
+  EXPECT_THAT(
+      LoadReplicationConfig(path),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 3")));
   EXPECT_THAT(LoadReplicationConfig(dir.Sub("missing")),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }

@@ -12,6 +12,7 @@
 namespace villagesync {
 namespace {
 
+using testing::ConflictFields;
 using testing::Edit;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -26,14 +27,6 @@ using testing::TestCounty;
 using testing::Visible;
 
 constexpr char kVillage[] = "440101001001";
-
-std::vector<std::string> ConflictFields(const RecordStore& store,
-                                        const v1::RecordKey& key) {
-  auto record = store.Get(key);
-  if (!record.ok()) return {"<missing>"};
-  return ViewRecord(*record, *store.schemas().FindCollection(key.collection()))
-      .conflict_fields;
-}
 
 class SyncIntegrationTest : public ::testing::Test {
  protected:

@@ -138,4 +138,12 @@ std::string Visible(const RecordStore& store, const v1::RecordKey& key,
   return "<none>";
 }
 
+std::vector<std::string> ConflictFields(const RecordStore& store,
+                                        const v1::RecordKey& key) {
+  absl::StatusOr<Record> record = store.Get(key);
+  if (!record.ok()) return {"<missing>"};
+  return ViewRecord(*record, *store.schemas().FindCollection(key.collection()))
+      .conflict_fields;
+}
+
 }  // namespace villagesync::testing

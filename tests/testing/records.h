@@ -54,6 +54,11 @@ absl::Status FullSync(RecordStore& a, RecordStore& b);
 std::string Visible(const RecordStore& store, const v1::RecordKey& key,
                     const std::string& field);
 
+// The fields of `key` in open conflict on `store` ({"<missing>"} if the
+// record is unknown).
+std::vector<std::string> ConflictFields(const RecordStore& store,
+                                        const v1::RecordKey& key);
+
 }  // namespace villagesync::testing
 
 #endif  // VILLAGESYNC_TESTS_TESTING_RECORDS_H_
