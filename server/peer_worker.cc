@@ -26,13 +26,25 @@ std::string MetaKey(const v1::Peer& peer, absl::string_view what) {
   return absl::StrCat("peers/", peer.name(), "/", what);
 }
 
+// The metadata under `key`, "" if none.
 absl::StatusOr<std::string> ReadMeta(const RecordStore& store,
                                      const std::string& key) {
-  VS_ASSIGN_OR_RETURN(auto rows, store.ScanMeta(key));
-  for (auto& row : rows) {
-    if (row.first == key) return std::move(row.second);
+  VS_ASSIGN_OR_RETURN(absl::optional<std::string> value, store.GetMeta(key));
+  return value.value_or("");
+}
+
+// Each device's scope, from the sync times noted on Hello.
+absl::StatusOr<std::map<uint64_t, std::string>> DeviceScopes(
+    const RecordStore& store) {
+  VS_ASSIGN_OR_RETURN(auto rows, store.ScanMeta("devices/"));
+  std::map<uint64_t, std::string> scopes;
+  for (const auto& row : rows) {
+    v1::DeviceSync device;
+    if (device.ParseFromString(row.second)) {
+      scopes[device.replica_id()] = device.scope();
+    }
   }
-  return std::string();
+  return scopes;
 }
 
 bool Pushes(const v1::Peer& peer) {
@@ -211,14 +223,11 @@ absl::StatusOr<std::vector<v1::Watermark>> PeerWorker::Forwardable(
   std::vector<v1::Watermark> forward;
   if (!peer_.collections().empty() || strip_pii_) return forward;
   VS_ASSIGN_OR_RETURN(auto marks, store_->Watermarks());
+  VS_ASSIGN_OR_RETURN(auto scopes, DeviceScopes(*store_));
   for (const auto& [replica, seq] : marks) {
-    VS_ASSIGN_OR_RETURN(
-        std::string row,
-        ReadMeta(*store_, absl::StrFormat("devices/%016x", replica)));
-    v1::DeviceSync device;
-    if (replica == peer_replica || row.empty() ||
-        !device.ParseFromString(row) ||
-        !absl::StartsWith(device.scope(), peer_.region_prefix())) {
+    auto scope = scopes.find(replica);
+    if (replica == peer_replica || scope == scopes.end() ||
+        !absl::StartsWith(scope->second, peer_.region_prefix())) {
       continue;
     }
     auto sent = forwarded_.find(replica);
@@ -242,12 +251,16 @@ absl::Status PeerWorker::PushAll(uint64_t peer_replica, uint64_t peer_received,
                         ReadOutgoing(checkpoint, peer_replica));
     v1::PushResponse response;
     response.set_received_seq(peer_received);
-    VS_RETURN_IF_ERROR(PushPage(
-        page.changes, page.more ? std::vector<v1::Watermark>() : forward,
-        &response));
+    std::vector<v1::Watermark> sending =
+        page.more ? std::vector<v1::Watermark>() : forward;
+    VS_RETURN_IF_ERROR(PushPage(page.changes, sending, &response));
     *moved = *moved || !page.changes.empty();
+    // An idle round sends nothing and stays where it was: nothing to save
+    // (each save is a synced write).
+    bool advanced = !page.changes.empty() || !sending.empty() ||
+                    page.checkpoint != checkpoint;
     checkpoint = page.checkpoint;
-    VS_RETURN_IF_ERROR(AfterPush(checkpoint, response));
+    if (advanced) VS_RETURN_IF_ERROR(AfterPush(checkpoint, response));
     Acknowledged(checkpoint, !page.more);
     if (!page.more) {
       for (const v1::Watermark& w : forward) forwarded_[w.replica()] = w.seq();
@@ -284,6 +297,24 @@ absl::Status PeerWorker::PushPage(const std::vector<v1::Change>& changes,
   return absl::OkStatus();
 }
 
+absl::Status PeerWorker::ApplyPulled(const std::vector<v1::Change>& changes,
+                                     uint64_t peer_replica, bool* moved) {
+  if (changes.empty()) return absl::OkStatus();
+  VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
+                      store_->Apply(changes, peer_replica));
+  int64_t applied = 0;
+  for (const v1::ApplyResult& r : results) {
+    if (r.outcome() == v1::APPLY_OUTCOME_APPLIED ||
+        r.outcome() == v1::APPLY_OUTCOME_CONFLICT) {
+      ++applied;
+    }
+  }
+  *moved = *moved || applied > 0;
+  absl::MutexLock lock(&mu_);
+  status_.set_changes_pulled(status_.changes_pulled() + applied);
+  return absl::OkStatus();
+}
+
 absl::Status PeerWorker::PullAll(uint64_t peer_replica, bool* moved) {
   VS_ASSIGN_OR_RETURN(std::string checkpoint,
                       ReadMeta(*store_, MetaKey(peer_, "pull")));
@@ -307,20 +338,10 @@ absl::Status PeerWorker::PullAll(uint64_t peer_replica, bool* moved) {
       Prepare(&change);
       changes.push_back(std::move(change));
     }
-    VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
-                        store_->Apply(changes, peer_replica));
-    int64_t applied = 0;
-    for (const v1::ApplyResult& r : results) {
-      if (r.outcome() == v1::APPLY_OUTCOME_APPLIED ||
-          r.outcome() == v1::APPLY_OUTCOME_CONFLICT) {
-        ++applied;
-      }
+    if (changes.empty() && response.checkpoint() == checkpoint) {
+      return absl::OkStatus();  // an idle round: nothing new, nothing to save
     }
-    *moved = *moved || applied > 0;
-    {
-      absl::MutexLock lock(&mu_);
-      status_.set_changes_pulled(status_.changes_pulled() + applied);
-    }
+    VS_RETURN_IF_ERROR(ApplyPulled(changes, peer_replica, moved));
     checkpoint = response.checkpoint();
     VS_RETURN_IF_ERROR(store_->PutMeta(MetaKey(peer_, "pull"), checkpoint));
     VS_RETURN_IF_ERROR(RecordPosition(*store_, peer_.name(), "pullmap",

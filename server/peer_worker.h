@@ -41,11 +41,13 @@ class PeerWorker {
   absl::Status PushAll(uint64_t peer_replica, uint64_t peer_received,
                        bool* moved);
   absl::Status PullAll(uint64_t peer_replica, bool* moved);
+  // Applies a pulled page here; counts and flags what was new.
+  absl::Status ApplyPulled(const std::vector<v1::Change>& changes,
+                           uint64_t peer_replica, bool* moved);
   absl::StatusOr<std::string> PushStart(uint64_t peer_received);
   absl::StatusOr<ChangePage> ReadOutgoing(const std::string& after,
                                           uint64_t peer_replica);
-  absl::StatusOr<std::vector<v1::Watermark>> Forwardable(
-      uint64_t peer_replica);
+  absl::StatusOr<std::vector<v1::Watermark>> Forwardable(uint64_t peer_replica);
   absl::Status PushPage(const std::vector<v1::Change>& changes,
                         const std::vector<v1::Watermark>& forward,
                         v1::PushResponse* response);

@@ -447,6 +447,16 @@ absl::Status RecordStore::PutMeta(absl::string_view key,
   return FromRocksStatus(db_->Write(Synced(), &batch), "write metadata");
 }
 
+absl::StatusOr<absl::optional<std::string>> RecordStore::GetMeta(
+    absl::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
+                               absl::StrCat(keys::kMetaPrefix, key), &value);
+  if (s.IsNotFound()) return absl::optional<std::string>();
+  VS_RETURN_IF_ERROR(FromRocksStatus(s, "read metadata"));
+  return absl::optional<std::string>(std::move(value));
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
 RecordStore::ScanMeta(absl::string_view prefix) const {
   VS_ASSIGN_OR_RETURN(auto rows,

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
 #include "absl/types/span.h"
 #include "proto/admin.pb.h"
 #include "proto/records.pb.h"
@@ -220,6 +221,9 @@ class RecordStore {
   // synced, with `audit` (if not null) in the same batch.
   absl::Status PutMeta(absl::string_view key, absl::string_view value,
                        const v1::AuditEntry* audit = nullptr);
+  // The value under `key`; nullopt if none.
+  absl::StatusOr<absl::optional<std::string>> GetMeta(
+      absl::string_view key) const;
   // Every (key, value) whose key starts with `prefix`, in key order.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanMeta(
       absl::string_view prefix) const;
