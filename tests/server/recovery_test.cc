@@ -177,7 +177,9 @@ TEST(RecoveryTest, AServerKilledWithSigkillDuringASyncLosesNothing) {
   AddMembers(**a, "m", 3000);
   SyncOptions options = QuickSync();
   options.push_batch = 50;
-  options.max_attempts = 60;  // keeps retrying while the server restarts
+  // Keeps retrying while the server restarts: about 40 s, enough for a WAL
+  // replay on a loaded 2-core machine.
+  options.max_attempts = 200;
   std::atomic<int> acknowledged{0};
   std::atomic<bool> done{false};
   options.progress = [&](absl::string_view stage, int n) {
