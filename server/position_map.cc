@@ -10,19 +10,8 @@
 namespace villagesync {
 namespace {
 
-std::string BigEndian(uint64_t value) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i, value >>= 8)
-    out[i] = static_cast<char>(value & 0xff);
-  return out;
-}
-
-uint64_t FromBigEndian(absl::string_view bytes) {
-  uint64_t value = 0;
-  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
-  return value;
-}
-
+// Keys end in the peer position as 16 hex digits: fixed width, so key
+// order is position order.
 std::string MapPrefix(const std::string& peer, const char* kind,
                       uint64_t incarnation) {
   return absl::StrFormat("peers/%s/%s/%016x/", peer, kind, incarnation);
@@ -35,8 +24,12 @@ absl::StatusOr<absl::optional<uint64_t>> Lookup(const RecordStore& store,
   VS_ASSIGN_OR_RETURN(auto rows, store.ScanMeta(prefix));
   absl::optional<uint64_t> found;
   for (const auto& [key, value] : rows) {  // ordered by peer position
-    if (FromBigEndian(absl::string_view(key).substr(prefix.size())) > seq)
+    uint64_t position = 0;
+    if (!absl::SimpleHexAtoi(absl::string_view(key).substr(prefix.size()),
+                             &position) ||
+        position > seq) {
       break;
+    }
     uint64_t ours = 0;
     if (absl::SimpleAtoi(value, &ours)) found = ours;
   }
@@ -53,9 +46,9 @@ absl::Status RecordPosition(RecordStore& store, const std::string& peer,
   VS_ASSIGN_OR_RETURN(uint64_t seq,
                       RecordStore::CheckpointSeq(peer_checkpoint));
   if (incarnation == 0) return absl::OkStatus();
-  return store.PutMeta(
-      absl::StrCat(MapPrefix(peer, kind, incarnation), BigEndian(seq)),
-      absl::StrCat(ours));
+  return store.PutMeta(absl::StrCat(MapPrefix(peer, kind, incarnation),
+                                    absl::StrFormat("%016x", seq)),
+                       absl::StrCat(ours));
 }
 
 absl::StatusOr<absl::optional<std::string>> TranslateCheckpoint(
