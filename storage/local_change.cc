@@ -9,10 +9,6 @@
 namespace villagesync {
 namespace {
 
-absl::Status Invalid(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
-
 bool IsLive(const SchemaRegistry& schemas, const Record* current) {
   if (current == nullptr) return false;
   return !ViewRecord(*current,
@@ -29,28 +25,19 @@ const v1::FieldState* FindField(const Record* current,
   return nullptr;
 }
 
-v1::Sibling Stamped(v1::Value value, const WriteStamp& stamp) {
-  v1::Sibling s;
-  *s.mutable_value() = std::move(value);
-  *s.mutable_dot() = stamp.dot;
-  s.set_hlc(stamp.hlc);
-  s.set_author(stamp.author);
-  return s;
-}
-
 absl::Status CheckFields(const SchemaRegistry& schemas, const LocalEdit& edit) {
   absl::flat_hash_set<std::string> seen;
   for (const auto& [name, value] : edit.fields) {
     const v1::FieldSpec* spec = schemas.FindField(edit.key.collection(), name);
     if (spec == nullptr) {
-      return Invalid(name.empty() ? "fields" : name,
-                     absl::StrCat("unknown field of collection \"",
-                                  edit.key.collection(), "\""));
+      return InvalidField(name.empty() ? "fields" : name,
+                          absl::StrCat("unknown field of collection \"",
+                                       edit.key.collection(), "\""));
     }
-    if (!seen.insert(name).second) return Invalid(name, "given twice");
+    if (!seen.insert(name).second) return InvalidField(name, "given twice");
     VS_RETURN_IF_ERROR(ValidateValue(*spec, value));
     if (spec->required() && IsCleared(value)) {
-      return Invalid(name, "required field cannot be cleared");
+      return InvalidField(name, "required field cannot be cleared");
     }
   }
   return absl::OkStatus();
@@ -63,12 +50,21 @@ absl::Status CheckRequired(const v1::CollectionSchema& schema,
     bool given = false;
     for (const auto& field : edit.fields)
       given = given || field.first == spec.name();
-    if (!given) return Invalid(spec.name(), "required field is missing");
+    if (!given) return InvalidField(spec.name(), "required field is missing");
   }
   return absl::OkStatus();
 }
 
 }  // namespace
+
+v1::Sibling Stamped(v1::Value value, const WriteStamp& stamp) {
+  v1::Sibling s;
+  *s.mutable_value() = std::move(value);
+  *s.mutable_dot() = stamp.dot;
+  s.set_hlc(stamp.hlc);
+  s.set_author(stamp.author);
+  return s;
+}
 
 absl::Status CheckPut(const SchemaRegistry& schemas, const Record* current,
                       const LocalEdit& edit) {
@@ -82,7 +78,7 @@ absl::Status CheckPut(const SchemaRegistry& schemas, const Record* current,
         "\" is append-only: records are immutable once written; write a new "
         "record whose \"corrects\" field points at this one"));
   }
-  if (edit.fields.empty()) return Invalid("fields", "nothing to write");
+  if (edit.fields.empty()) return InvalidField("fields", "nothing to write");
   VS_RETURN_IF_ERROR(CheckFields(schemas, edit));
   if (!live) VS_RETURN_IF_ERROR(CheckRequired(schema, edit));
   return absl::OkStatus();

@@ -21,6 +21,9 @@ struct WriteStamp {
   std::string author;
 };
 
+// The sibling a local write of `value` makes.
+v1::Sibling Stamped(v1::Value value, const WriteStamp& stamp);
+
 // OK if `edit` may be applied to `current` (null: never seen here). See
 // RecordStore::Put for the error codes.
 absl::Status CheckPut(const SchemaRegistry& schemas, const Record* current,

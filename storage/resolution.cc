@@ -4,22 +4,10 @@
 #include "proto/status_macros.h"
 #include "storage/causal_context.h"
 #include "storage/field_merge.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace {
-
-absl::Status Invalid(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
-
-v1::Sibling Stamped(v1::Value value, const WriteStamp& stamp) {
-  v1::Sibling s;
-  *s.mutable_value() = std::move(value);
-  *s.mutable_dot() = stamp.dot;
-  s.set_hlc(stamp.hlc);
-  s.set_author(stamp.author);
-  return s;
-}
 
 absl::StatusOr<v1::Conflict> FindOpen(const SchemaRegistry& schemas,
                                       const Record& record,
@@ -45,14 +33,14 @@ absl::StatusOr<v1::Change> ResolveField(const SchemaRegistry& schemas,
   v1::Value value = r.value;
   if (r.choice == Resolution::Choice::kPick) {
     if (r.pick < 1 || r.pick > conflict.siblings_size()) {
-      return Invalid("pick",
-                     absl::StrCat("choose 1 to ", conflict.siblings_size()));
+      return InvalidField(
+          "pick", absl::StrCat("choose 1 to ", conflict.siblings_size()));
     }
     value = conflict.siblings(r.pick - 1).value();
   } else if (r.choice != Resolution::Choice::kValue) {
-    return Invalid("choice",
-                   "keep and delete settle a delete-versus-edit "
-                   "conflict; choose pick or value");
+    return InvalidField("choice",
+                        "keep and delete settle a delete-versus-edit "
+                        "conflict; choose pick or value");
   }
   LocalEdit edit;
   edit.key = record.key;
@@ -123,7 +111,7 @@ absl::StatusOr<v1::Change> MakeResolution(const SchemaRegistry& schemas,
                                           const Record& record,
                                           const Resolution& r,
                                           const WriteStamp& stamp) {
-  if (r.reason.empty()) return Invalid("reason", "say why (required)");
+  if (r.reason.empty()) return InvalidField("reason", "say why (required)");
   VS_ASSIGN_OR_RETURN(v1::Conflict conflict,
                       FindOpen(schemas, record, r.field));
   if (!r.field.empty())
@@ -134,9 +122,9 @@ absl::StatusOr<v1::Change> MakeResolution(const SchemaRegistry& schemas,
     case Resolution::Choice::kDelete:
       return MakeDelete(record, stamp);
     default:
-      return Invalid("choice",
-                     "a delete-versus-edit conflict is settled with "
-                     "keep or delete");
+      return InvalidField("choice",
+                          "a delete-versus-edit conflict is settled with "
+                          "keep or delete");
   }
 }
 

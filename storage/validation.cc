@@ -13,10 +13,6 @@
 namespace villagesync {
 namespace {
 
-absl::Status Invalid(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
-
 bool AllDigits(absl::string_view s) {
   for (char c : s) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
@@ -63,59 +59,64 @@ absl::Status CheckEnum(const v1::FieldSpec& spec, const std::string& value) {
   if (spec.enum_values().empty() || IsDeclared(spec, value)) {
     return absl::OkStatus();
   }
-  return Invalid(spec.name(),
-                 absl::StrCat("\"", value, "\" is not one of ",
-                              absl::StrJoin(spec.enum_values(), ", ")));
+  return InvalidField(spec.name(),
+                      absl::StrCat("\"", value, "\" is not one of ",
+                                   absl::StrJoin(spec.enum_values(), ", ")));
 }
 
 absl::Status CheckText(const v1::FieldSpec& spec, const std::string& text) {
   if (text.size() > kMaxStringValueBytes) {
-    return Invalid(spec.name(), absl::StrCat("value of ", text.size(),
-                                             " bytes exceeds the limit of ",
-                                             kMaxStringValueBytes, " bytes"));
+    return InvalidField(
+        spec.name(),
+        absl::StrCat("value of ", text.size(), " bytes exceeds the limit of ",
+                     kMaxStringValueBytes, " bytes"));
   }
   if (!IsValidUtf8(text))
-    return Invalid(spec.name(), "text is not valid UTF-8");
+    return InvalidField(spec.name(), "text is not valid UTF-8");
   return absl::OkStatus();
 }
 
 absl::Status CheckList(const v1::FieldSpec& spec, const v1::StringList& list) {
   if (list.items_size() > kMaxListItems) {
-    return Invalid(spec.name(),
-                   absl::StrCat(list.items_size(),
-                                " items exceed the limit of ", kMaxListItems));
+    return InvalidField(spec.name(), absl::StrCat(list.items_size(),
+                                                  " items exceed the limit of ",
+                                                  kMaxListItems));
   }
   size_t total = 0;
   for (const std::string& item : list.items()) {
     total += item.size();
     VS_RETURN_IF_ERROR(CheckEnum(spec, item));
     if (!IsValidUtf8(item))
-      return Invalid(spec.name(), "text is not valid UTF-8");
+      return InvalidField(spec.name(), "text is not valid UTF-8");
   }
   if (total <= kMaxStringValueBytes) return absl::OkStatus();
-  return Invalid(spec.name(),
-                 absl::StrCat("list of ", total, " bytes exceeds the limit of ",
-                              kMaxStringValueBytes, " bytes"));
+  return InvalidField(
+      spec.name(),
+      absl::StrCat("list of ", total, " bytes exceeds the limit of ",
+                   kMaxStringValueBytes, " bytes"));
 }
 
 absl::Status CheckDots(absl::string_view field, const v1::FieldState& state) {
   if (state.siblings_size() > kMaxSiblingsPerField ||
       state.context_size() > kMaxContextEntries) {
-    return Invalid(field, "too many concurrent values or context entries");
+    return InvalidField(field, "too many concurrent values or context entries");
   }
   if (!IsWellFormed(state.context())) {
-    return Invalid(field, "causal context is not sorted or has a zero dot");
+    return InvalidField(field,
+                        "causal context is not sorted or has a zero dot");
   }
   for (int i = 0; i < state.siblings_size(); ++i) {
     const v1::Dot& dot = state.siblings(i).dot();
     if (dot.replica() == 0 || dot.counter() == 0) {
-      return Invalid(field, "a value has no dot (replica and counter)");
+      return InvalidField(field, "a value has no dot (replica and counter)");
     }
     if (!Covers(state.context(), dot)) {
-      return Invalid(field, "a value's dot is missing from the causal context");
+      return InvalidField(field,
+                          "a value's dot is missing from the causal context");
     }
     if (i > 0 && !DotLess(state.siblings(i - 1).dot(), dot)) {
-      return Invalid(field, "values are not sorted by dot or repeat a dot");
+      return InvalidField(field,
+                          "values are not sorted by dot or repeat a dot");
     }
   }
   return absl::OkStatus();
@@ -125,7 +126,7 @@ absl::Status CheckField(const v1::CollectionSchema& schema,
                         const v1::FieldSpec* spec, const v1::FieldState& state,
                         bool creates) {
   if (spec == nullptr) {
-    return Invalid(
+    return InvalidField(
         state.name().empty() ? "fields" : state.name(),
         absl::StrCat("unknown field of collection \"", schema.name(), "\""));
   }
@@ -136,7 +137,7 @@ absl::Status CheckField(const v1::CollectionSchema& schema,
     has_value = has_value || !IsCleared(s.value());
   }
   if (creates && spec->required() && !has_value) {
-    return Invalid(spec->name(), "required field has no value");
+    return InvalidField(spec->name(), "required field has no value");
   }
   return absl::OkStatus();
 }
@@ -146,7 +147,7 @@ absl::Status CheckRequiredPresent(
     const absl::flat_hash_set<std::string>& seen) {
   for (const v1::FieldSpec& spec : schema.fields()) {
     if (spec.required() && !seen.contains(spec.name())) {
-      return Invalid(spec.name(), "required field is missing");
+      return InvalidField(spec.name(), "required field is missing");
     }
   }
   return absl::OkStatus();
@@ -178,6 +179,10 @@ absl::Status CheckAppendOnly(const v1::CollectionSchema& schema,
 }
 
 }  // namespace
+
+absl::Status InvalidField(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
 
 bool IsValidUtf8(absl::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
@@ -247,18 +252,18 @@ bool IsRecordId(absl::string_view id) {
 absl::Status ValidateKey(const SchemaRegistry& schemas,
                          const v1::RecordKey& key) {
   if (!IsVillageCode(key.village())) {
-    return Invalid(
+    return InvalidField(
         "village",
         absl::StrCat("\"", key.village(), "\" is not a 12-digit village code"));
   }
   if (schemas.FindCollection(key.collection()) == nullptr) {
-    return Invalid("collection", absl::StrCat("unknown collection \"",
-                                              key.collection(), "\""));
+    return InvalidField("collection", absl::StrCat("unknown collection \"",
+                                                   key.collection(), "\""));
   }
   if (!IsRecordId(key.id())) {
-    return Invalid("id", absl::StrCat("\"", key.id(),
-                                      "\" is not 1-64 characters of "
-                                      "[A-Za-z0-9_-]"));
+    return InvalidField("id", absl::StrCat("\"", key.id(),
+                                           "\" is not 1-64 characters of "
+                                           "[A-Za-z0-9_-]"));
   }
   return absl::OkStatus();
 }
@@ -266,8 +271,9 @@ absl::Status ValidateKey(const SchemaRegistry& schemas,
 absl::Status ValidateValue(const v1::FieldSpec& spec, const v1::Value& value) {
   if (IsCleared(value)) return absl::OkStatus();
   if (value.kind_case() != KindFor(spec.type())) {
-    return Invalid(spec.name(), absl::StrCat("expected a value of type ",
-                                             v1::FieldType_Name(spec.type())));
+    return InvalidField(spec.name(),
+                        absl::StrCat("expected a value of type ",
+                                     v1::FieldType_Name(spec.type())));
   }
   switch (value.kind_case()) {
     case v1::Value::kStringValue:
@@ -279,7 +285,8 @@ absl::Status ValidateValue(const v1::FieldSpec& spec, const v1::Value& value) {
     case v1::Value::kRefValue:
       if (!IsVillageCode(value.ref_value().village()) ||
           !IsRecordId(value.ref_value().id())) {
-        return Invalid(spec.name(), "reference needs a village code and an id");
+        return InvalidField(spec.name(),
+                            "reference needs a village code and an id");
       }
       return absl::OkStatus();
     default:
@@ -292,9 +299,10 @@ absl::Status ValidateChange(const SchemaRegistry& schemas,
   VS_RETURN_IF_ERROR(ValidateKey(schemas, change.key()));
   if (change.fields_size() > kMaxFieldsPerChange ||
       change.ByteSizeLong() > kMaxChangeBytes) {
-    return Invalid("fields", absl::StrCat("change exceeds the limit of ",
-                                          kMaxFieldsPerChange, " fields or ",
-                                          kMaxChangeBytes, " bytes"));
+    return InvalidField(
+        "fields",
+        absl::StrCat("change exceeds the limit of ", kMaxFieldsPerChange,
+                     " fields or ", kMaxChangeBytes, " bytes"));
   }
   const v1::CollectionSchema& schema =
       *schemas.FindCollection(change.key().collection());
@@ -302,7 +310,7 @@ absl::Status ValidateChange(const SchemaRegistry& schemas,
   absl::flat_hash_set<std::string> seen;
   for (const v1::FieldState& f : change.fields()) {
     if (!seen.insert(f.name()).second) {
-      return Invalid(f.name(), "field appears twice in one change");
+      return InvalidField(f.name(), "field appears twice in one change");
     }
     const v1::FieldSpec* spec =
         schemas.FindField(change.key().collection(), f.name());

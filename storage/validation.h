@@ -23,6 +23,9 @@ inline constexpr int kMaxContextEntries = 4096;
 inline constexpr int kMaxFieldsPerChange = 256;
 inline constexpr size_t kMaxChangeBytes = 512 * 1024;
 
+// INVALID_ARGUMENT "<field>: <problem>": the form of every field error.
+absl::Status InvalidField(absl::string_view field, absl::string_view problem);
+
 // True if `text` is well-formed UTF-8 (no overlong forms or surrogates).
 bool IsValidUtf8(absl::string_view text);
 
