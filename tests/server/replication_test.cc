@@ -50,13 +50,26 @@ v1::Peer PeerOf(const std::string& name, TestCounty& peer,
   return p;
 }
 
-// `to` replicates with `from` in `direction`, through a replica user on `to`.
-void Link(TestCounty& from, TestCounty& to, const std::string& name,
-          v1::Direction direction, const std::string& region,
-          std::vector<v1::Peer>* peers) {
+// Adds to `peers` the peer `to` (as `name`), reached through a replica user
+// created on `to`.
+void Link(TestCounty& to, const std::string& name, v1::Direction direction,
+          const std::string& region, std::vector<v1::Peer>* peers) {
   std::string token = to.AddUser("replica-" + name, "replica", region);
   peers->push_back(PeerOf(name, to, token, direction, region));
-  (void)from;
+}
+
+// Makes `a` and `b` full copies of each other (both ways, everything,
+// personal data included) and restarts them so.
+void MirrorBothWays(TestCounty& a, TestCounty& b) {
+  std::vector<v1::Peer> a_peers, b_peers;
+  Link(b, "b", v1::DIRECTION_BOTH, "440101", &a_peers);
+  Link(a, "a", v1::DIRECTION_BOTH, "440101", &b_peers);
+  a_peers[0].set_strip_pii(false);
+  b_peers[0].set_strip_pii(false);
+  a.SetPeers(a_peers);
+  b.SetPeers(b_peers);
+  ASSERT_THAT(a.Restart(), IsOk());
+  ASSERT_THAT(b.Restart(), IsOk());
 }
 
 size_t Members(Server& server) {
@@ -97,8 +110,8 @@ TEST(ReplicationTest, AChainWithholdsPersonalDataUpwardAndBringsEditsBackDown) {
   ASSERT_THAT(city.status(), IsOk());
   ASSERT_THAT(province.status(), IsOk());
   std::vector<v1::Peer> county_peers, city_peers;
-  Link(county, city, "city", v1::DIRECTION_BOTH, "440101", &county_peers);
-  Link(city, province, "province", v1::DIRECTION_BOTH, "4401", &city_peers);
+  Link(city, "city", v1::DIRECTION_BOTH, "440101", &county_peers);
+  Link(province, "province", v1::DIRECTION_BOTH, "4401", &city_peers);
   county.SetPeers(county_peers);
   city.SetPeers(city_peers);
   ASSERT_THAT(county.Restart(), IsOk());
@@ -134,9 +147,9 @@ TEST(ReplicationTest, ARingConvergesWithABoundedNumberOfTransfers) {
   ASSERT_THAT(b.status(), IsOk());
   ASSERT_THAT(c.status(), IsOk());
   std::vector<v1::Peer> a_peers, b_peers, c_peers;
-  Link(a, b, "b", v1::DIRECTION_PUSH, "", &a_peers);
-  Link(b, c, "c", v1::DIRECTION_PUSH, "", &b_peers);
-  Link(c, a, "a", v1::DIRECTION_PUSH, "", &c_peers);
+  Link(b, "b", v1::DIRECTION_PUSH, "", &a_peers);
+  Link(c, "c", v1::DIRECTION_PUSH, "", &b_peers);
+  Link(a, "a", v1::DIRECTION_PUSH, "", &c_peers);
   for (auto* peers : {&a_peers, &b_peers, &c_peers})
     (*peers)[0].set_strip_pii(false);
   a.SetPeers(a_peers);
@@ -180,7 +193,7 @@ TEST(ReplicationTest, APeerStoppedForAWhileCatchesUpWithoutResendingWhatItHad) {
   ASSERT_THAT(county.status(), IsOk());
   ASSERT_THAT(standby.status(), IsOk());
   std::vector<v1::Peer> peers;
-  Link(county, standby, "standby", v1::DIRECTION_PUSH, "440101", &peers);
+  Link(standby, "standby", v1::DIRECTION_PUSH, "440101", &peers);
   peers[0].set_strip_pii(false);
   county.SetPeers(peers);
   ASSERT_THAT(county.Restart(), IsOk());
@@ -223,15 +236,7 @@ TEST(ReplicationTest, TwoCountiesBothWaysEndIdenticalAndShareResolutions) {
   TestCounty a, b;
   ASSERT_THAT(a.status(), IsOk());
   ASSERT_THAT(b.status(), IsOk());
-  std::vector<v1::Peer> a_peers, b_peers;
-  Link(a, b, "b", v1::DIRECTION_BOTH, "440101", &a_peers);
-  Link(b, a, "a", v1::DIRECTION_BOTH, "440101", &b_peers);
-  a_peers[0].set_strip_pii(false);
-  b_peers[0].set_strip_pii(false);
-  a.SetPeers(a_peers);
-  b.SetPeers(b_peers);
-  ASSERT_THAT(a.Restart(), IsOk());
-  ASSERT_THAT(b.Restart(), IsOk());
+  ASSERT_NO_FATAL_FAILURE(MirrorBothWays(a, b));
   auto da = a.Device("da", a.AddUser("zhou", "first_secretary", "440101001"));
   auto db = b.Device("db", b.AddUser("li", "first_secretary", "440101001"));
   ASSERT_THAT(da, IsOk());
@@ -289,15 +294,7 @@ TEST(ReplicationTest, ADeviceMovedToTheStandbyCatchesUpWithoutStartingOver) {
   TestCounty a, b;
   ASSERT_THAT(a.status(), IsOk());
   ASSERT_THAT(b.status(), IsOk());
-  std::vector<v1::Peer> a_peers, b_peers;
-  Link(a, b, "b", v1::DIRECTION_BOTH, "440101", &a_peers);
-  Link(b, a, "a", v1::DIRECTION_BOTH, "440101", &b_peers);
-  a_peers[0].set_strip_pii(false);  // full copies of each other
-  b_peers[0].set_strip_pii(false);
-  a.SetPeers(a_peers);
-  b.SetPeers(b_peers);
-  ASSERT_THAT(a.Restart(), IsOk());
-  ASSERT_THAT(b.Restart(), IsOk());
+  ASSERT_NO_FATAL_FAILURE(MirrorBothWays(a, b));
   std::string d_token = a.AddUser("zhou", "first_secretary", "440101001");
   std::string b_token = b.AddUser("zhou", "first_secretary", "440101001");
   auto d = a.Device("d", d_token);
