@@ -67,58 +67,70 @@ int ChangesIn(const std::vector<std::string>& lines) {
   return in;
 }
 
-TEST(RecoveryTest,
-     APushCutMidwayResumesFromTheLastAcknowledgementAndAppliesEachChangeOnce) {
-  TestCounty county;
-  ASSERT_THAT(county.status(), IsOk());
-  auto proxy = TcpProxy::Start(county.address());
-  ASSERT_THAT(proxy, IsOk());
-  auto device = county.Device("a", county.admin_token(), (*proxy)->address());
-  ASSERT_THAT(device, IsOk());
-  AddMembers(**device, "m", 1000);
-  TcpProxy::Link link;
-  link.cut_after_upload_bytes = 60000;  // a few batches in: mid-push
-  (*proxy)->SetLink(link);
+// A county and a device that reaches it through a TCP proxy, with `n`
+// members waiting in the device's outbox.
+class CutLinkTest : public ::testing::Test {
+ protected:
+  void Start(int n) {
+    ASSERT_THAT(county_.status(), IsOk());
+    auto proxy = TcpProxy::Start(county_.address());
+    ASSERT_THAT(proxy, IsOk());
+    proxy_ = std::move(proxy).value();
+    auto device = county_.Device("a", county_.admin_token(), proxy_->address());
+    ASSERT_THAT(device, IsOk());
+    device_ = std::move(device).value();
+    AddMembers(*device_, "m", n);
+  }
+
+  // The link is cut once `bytes` have gone up.
+  void CutAfter(int64_t bytes) {
+    TcpProxy::Link link;
+    link.cut_after_upload_bytes = bytes;
+    proxy_->SetLink(link);
+  }
+
+  TestCounty county_;
+  std::unique_ptr<TcpProxy> proxy_;
+  std::unique_ptr<SyncClient> device_;
+};
+
+TEST_F(
+    CutLinkTest,
+    APushCutMidwayResumesFromTheLastAcknowledgementAndAppliesEachChangeOnce) {
+  ASSERT_NO_FATAL_FAILURE(Start(1000));
+  CutAfter(60000);  // a few batches in: mid-push
   SyncOptions options = QuickSync();
   options.push_batch = 100;
-  auto report = (*device)->Sync(options);
+  auto report = device_->Sync(options);
   ASSERT_THAT(report, IsOk());
-  EXPECT_GE((*proxy)->connections(), 2) << "the link was never cut";
+  EXPECT_GE(proxy_->connections(), 2) << "the link was never cut";
   EXPECT_EQ(report->pushed, 1000);
-  EXPECT_EQ(CountMembers(county.server().store()), 1000u);
+  EXPECT_EQ(CountMembers(county_.server().store()), 1000u);
   // Each change made the server's log advance once: none applied twice.
-  EXPECT_EQ(county.server().store().last_seq(), 1000u);
+  EXPECT_EQ(county_.server().store().last_seq(), 1000u);
   // Resumed, not restarted: at most the batch in flight was sent again.
-  int in = ChangesIn(county.log_lines());
+  int in = ChangesIn(county_.log_lines());
   EXPECT_GE(in, 1000);
   EXPECT_LE(in, 1100);
 }
 
-TEST(RecoveryTest,
-     ASyncThatGivesUpKeepsItsAcknowledgedProgressAndFinishesLater) {
-  TestCounty county;
-  ASSERT_THAT(county.status(), IsOk());
-  auto proxy = TcpProxy::Start(county.address());
-  ASSERT_THAT(proxy, IsOk());
-  auto device = county.Device("a", county.admin_token(), (*proxy)->address());
-  ASSERT_THAT(device, IsOk());
-  AddMembers(**device, "m", 600);
-  TcpProxy::Link link;
-  link.cut_after_upload_bytes = 8000;  // gzip makes these records small
-  (*proxy)->SetLink(link);
+TEST_F(CutLinkTest,
+       ASyncThatGivesUpKeepsItsAcknowledgedProgressAndFinishesLater) {
+  ASSERT_NO_FATAL_FAILURE(Start(600));
+  CutAfter(8000);  // gzip makes these records small
   SyncOptions once = QuickSync();
   once.push_batch = 100;
   once.max_attempts = 1;
-  EXPECT_THAT((*device)->Sync(once),
+  EXPECT_THAT(device_->Sync(once),
               testing::StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
-  auto status = (*device)->Status();
+  auto status = device_->Status();
   ASSERT_THAT(status, IsOk());
   EXPECT_GT(status->pending, 0);
   EXPECT_LT(status->pending, 600) << "acknowledged batches must not be pending";
   EXPECT_FALSE(status->last_error.empty());
-  ASSERT_THAT((*device)->Sync(QuickSync()), IsOk());
-  EXPECT_EQ(CountMembers(county.server().store()), 600u);
-  EXPECT_EQ(county.server().store().last_seq(), 600u);
+  ASSERT_THAT(device_->Sync(QuickSync()), IsOk());
+  EXPECT_EQ(CountMembers(county_.server().store()), 600u);
+  EXPECT_EQ(county_.server().store().last_seq(), 600u);
 }
 
 // A villagesyncd child process on a data dir, killable with SIGKILL.
