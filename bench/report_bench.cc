@@ -28,7 +28,8 @@ namespace {
 
 void Check(const absl::Status& status, const char* what) {
   if (status.ok()) return;
-  std::fprintf(stderr, "report_bench: %s: %s\n", what, status.ToString().c_str());
+  std::fprintf(stderr, "report_bench: %s: %s\n", what,
+               status.ToString().c_str());
   std::exit(1);
 }
 
@@ -58,9 +59,9 @@ LocalEdit RecordOf(const std::string& village, int i) {
     case 3:
     case 4:
     case 5:
-      return testing::Edit(testing::Key(village, "visits", id),
-                           {{"date", Date(2024, month, day)},
-                            {"household", Str("农户")}});
+      return testing::Edit(
+          testing::Key(village, "visits", id),
+          {{"date", Date(2024, month, day)}, {"household", Str("农户")}});
     case 6:
     case 7:
       return testing::Edit(testing::Key(village, "requests", id),
@@ -74,8 +75,9 @@ LocalEdit RecordOf(const std::string& village, int i) {
       return member;
     }
     default:
-      return testing::Edit(testing::Key(village, "development", id),
-                           {{"person", Str("申请人")}, {"stage", Enum(kStages[i % 3])}});
+      return testing::Edit(
+          testing::Key(village, "development", id),
+          {{"person", Str("申请人")}, {"stage", Enum(kStages[i % 3])}});
   }
 }
 
@@ -84,7 +86,8 @@ void Load(RecordStore& store, int villages, int records) {
   uint64_t counter = 0;
   std::vector<v1::Change> batch;
   for (int v = 0; v < villages; ++v) {
-    std::string village = absl::StrFormat("440101%03d%03d", 1 + v / 20, 1 + v % 20);
+    std::string village =
+        absl::StrFormat("440101%03d%03d", 1 + v / 20, 1 + v % 20);
     for (int i = 0; i < records; ++i) {
       WriteStamp stamp;
       stamp.dot.set_replica(0xBE7C4);
@@ -140,13 +143,15 @@ int main(int argc, char** argv) {
   Check(counters.status(), "scan");
   auto stub = v1::AdminService::NewStub(grpc::CreateChannel(
       (*server)->address(), grpc::InsecureChannelCredentials()));
-  std::printf("report_bench: %d villages x %d records = %d records loaded in "
-              "%.1f s (%.0f records/s, durable batches of 1,000, with "
-              "aggregates)\n",
-              villages, records, villages * records, load_s,
-              villages * records / load_s);
-  std::printf("baseline: raw counter scan of the county (%zu counters): %.1f ms\n",
-              counters->size(), scan_ms);
+  std::printf(
+      "report_bench: %d villages x %d records = %d records loaded in "
+      "%.1f s (%.0f records/s, durable batches of 1,000, with "
+      "aggregates)\n",
+      villages, records, villages * records, load_s,
+      villages * records / load_s);
+  std::printf(
+      "baseline: raw counter scan of the county (%zu counters): %.1f ms\n",
+      counters->size(), scan_ms);
   for (const char* period : {"2024-05", "2024-Q2", "2024"}) {
     v1::ReportRequest request;
     request.set_region_prefix("440101");
@@ -160,12 +165,14 @@ int main(int argc, char** argv) {
       absl::Time t0 = absl::Now();
       grpc::Status status = stub->Report(&context, request, &response);
       best = std::min(best, Millis(absl::Now() - t0));
-      if (!status.ok()) Check(absl::InternalError(status.error_message()), "report");
+      if (!status.ok())
+        Check(absl::InternalError(status.error_message()), "report");
       rows = response.villages_size();
     }
-    std::printf("Report %-8s over gRPC: %6.1f ms (best of 5), %d village rows "
-                "(%.1fx the raw scan)\n",
-                period, best, rows, best / scan_ms);
+    std::printf(
+        "Report %-8s over gRPC: %6.1f ms (best of 5), %d village rows "
+        "(%.1fx the raw scan)\n",
+        period, best, rows, best / scan_ms);
   }
   (*server)->Shutdown();
   return 0;

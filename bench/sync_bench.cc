@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/bench_dataset.h"
 #include "client/sync_client.h"
 #include "server/server.h"
 #include "tests/testing/records.h"
@@ -60,33 +60,10 @@ void Check(const absl::Status& status, const char* what) {
   std::exit(1);
 }
 
-// ~1 KB of Chinese text per record, drawn from common characters with a
-// seed per record: close to incompressible, so wire figures are not
-// flattered by gzip folding repeated phrases.
+// ~1 KB of random common Chinese characters per record (see ChineseText).
 std::string Occupation(int device, int record) {
-  static const char kCommon[] =
-      "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可"
-      "主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家"
-      "电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合"
-      "还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明"
-      "看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想"
-      "已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边"
-      "流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战"
-      "先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶"
-      "油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例"
-      "真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集"
-      "温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际"
-      "商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何"
-      "除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派"
-      "层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严龙飞村镇户";
-  constexpr size_t kBytesPerChar = 3;
-  constexpr size_t kChars = (sizeof(kCommon) - 1) / kBytesPerChar;
-  std::mt19937 rng(static_cast<uint32_t>(device * 100003 + record));
-  std::string text = absl::StrCat(device, "-", record, "：");
-  while (text.size() < 1000) {
-    text.append(kCommon + (rng() % kChars) * kBytesPerChar, kBytesPerChar);
-  }
-  return text;
+  return absl::StrCat(device, "-", record, "：",
+                      bench::ChineseText(device * 100003 + record, 1000));
 }
 
 LocalEdit Member(int device, int record) {

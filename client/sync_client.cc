@@ -88,6 +88,7 @@ class Session {
       context.AddMetadata("authorization", absl::StrCat("Bearer ", token_));
       context.set_deadline(
           absl::ToChronoTime(absl::Now() + options_.rpc_deadline));
+      if (options_.on_rpc) options_.on_rpc();
       status = rpc(&context);
       if (status.ok() || !Retryable(status)) break;
       if (attempt < options_.max_attempts) Sleep(&backoff);

@@ -38,6 +38,9 @@ struct SyncOptions {
   bool skip_pull = false;
   // Called after every acknowledged batch or applied page (may be null).
   std::function<void(absl::string_view stage, int done)> progress;
+  // Called before every RPC attempt, retries included (may be null): what
+  // a sync costs in requests, for metering and benchmarks.
+  std::function<void()> on_rpc;
 };
 
 // What one Sync did.

@@ -126,6 +126,7 @@ struct TcpProxy::Impl {
   TcpProxy* const owner;  // Owns this; its counters are atomics.
   sockaddr_storage target_addr{};
   socklen_t target_len = 0;
+  std::string listen_host = "127.0.0.1";
   int listen_fd = -1;
   int port = 0;
   std::thread accept_thread;
@@ -142,15 +143,18 @@ struct TcpProxy::Impl {
 };
 
 absl::Status TcpProxy::Impl::Listen() {
-  listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listen_fd < 0) return ErrnoError("socket");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
+  if (inet_pton(AF_INET, listen_host.c_str(), &addr.sin_addr) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen_host: want an IPv4 address, got '", listen_host, "'"));
+  }
+  listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd < 0) return ErrnoError("socket");
   socklen_t len = sizeof(addr);
   if (bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
-    return ErrnoError("bind 127.0.0.1:0");
+    return ErrnoError(absl::StrCat("bind ", listen_host, ":0"));
   }
   if (listen(listen_fd, SOMAXCONN) != 0) return ErrnoError("listen");
   if (getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
@@ -365,10 +369,12 @@ void TcpProxy::Impl::CutAll() {
   }
 }
 
-absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(std::string target) {
+absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(
+    std::string target, std::string listen_host) {
   std::unique_ptr<TcpProxy> proxy(new TcpProxy());
   proxy->impl_ = std::make_unique<Impl>(proxy.get());
   Impl& impl = *proxy->impl_;
+  impl.listen_host = std::move(listen_host);
   absl::StatusOr<sockaddr_storage> addr =
       ResolveTarget(target, &impl.target_len);
   if (!addr.ok()) return addr.status();
@@ -386,7 +392,7 @@ TcpProxy::~TcpProxy() {
 }
 
 std::string TcpProxy::address() const {
-  return absl::StrCat("127.0.0.1:", impl_->port);
+  return absl::StrCat(impl_->listen_host, ":", impl_->port);
 }
 
 void TcpProxy::SetLink(const Link& link) {

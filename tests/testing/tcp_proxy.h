@@ -1,7 +1,7 @@
-// TcpProxy: a TCP forwarder on 127.0.0.1 for tests of sync over bad links.
-// It relays bytes between clients and a target address and can throttle,
-// delay, stall, and cut connections after a number of bytes, counting what
-// crossed it in each direction.
+// TcpProxy: a TCP forwarder (on 127.0.0.1 by default) for tests of sync over
+// bad links. It relays bytes between clients and a target address and can
+// throttle, delay, stall, and cut connections after a number of bytes, counting
+// what crossed it in each direction.
 #ifndef VILLAGESYNC_TESTS_TESTING_TCP_PROXY_H_
 #define VILLAGESYNC_TESTS_TESTING_TCP_PROXY_H_
 
@@ -36,11 +36,14 @@ class TcpProxy {
     int64_t cut_after_download_bytes = 0;
   };
 
-  // Listens on 127.0.0.1:0 and forwards to `target` ("host:port").
-  static absl::StatusOr<std::unique_ptr<TcpProxy>> Start(std::string target);
+  // Listens on `listen_host`:0 (an IPv4 address of this machine: loopback,
+  // or the near end of a link to a network namespace a benchmark created)
+  // and forwards to `target` ("host:port").
+  static absl::StatusOr<std::unique_ptr<TcpProxy>> Start(
+      std::string target, std::string listen_host = "127.0.0.1");
   ~TcpProxy();  // Closes everything and joins its threads.
 
-  // "127.0.0.1:<port>" to give clients.
+  // "<listen_host>:<port>" to give clients.
   std::string address() const;
 
   void SetLink(const Link& link);
