@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +37,9 @@ absl::Status ErrnoError(absl::string_view what) {
   std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
   _exit(127);
 }
+
+// A harness killed mid-run must not leave servers behind.
+void DieWithParent() { prctl(PR_SET_PDEATHSIG, SIGKILL); }
 
 void RedirectStdin() {
   int null_fd = open("/dev/null", O_RDONLY);
@@ -74,6 +78,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
   pid_t pid = fork();
   if (pid < 0) return ErrnoError("fork");
   if (pid == 0) {
+    DieWithParent();
     RedirectStdin();
     if (chdir(working_dir.c_str()) != 0) _exit(127);
     dup2(log_fd, STDOUT_FILENO);
@@ -119,6 +124,7 @@ absl::StatusOr<std::string> RunAndCapture(
   pid_t pid = fork();
   if (pid < 0) return ErrnoError("fork");
   if (pid == 0) {
+    DieWithParent();
     RedirectStdin();
     dup2(pipe_fds[1], STDOUT_FILENO);
     ExecOrDie(argv);

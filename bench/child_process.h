@@ -18,7 +18,8 @@
 namespace villagesync::bench {
 
 // A running child. Not thread-safe. The destructor kills (SIGKILL) and
-// reaps it if it is still running, so no child outlives the harness's scope.
+// reaps it if it is still running, so no child outlives the harness's scope;
+// children also get SIGKILL if the harness itself dies.
 class ChildProcess {
  public:
   // Starts `argv` (argv[0] searched in PATH) in `working_dir`, with stdin
@@ -39,7 +40,8 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
-// Runs `argv` to completion and returns what it wrote on stdout (stderr goes
+// Runs `argv` to completion (killed if the harness dies) and returns what it
+// wrote on stdout (stderr goes
 // to the harness's stderr). INTERNAL with the exit status and the output if
 // it did not exit 0.
 absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv);

@@ -3,7 +3,7 @@
 // run. See docs/BENCHMARKS.md for what is measured and how.
 //
 //   build/bench/peer_bench [--quick] [--seed N] [--devices N] [--records N]
-//                          [--edits N] [--out FILE.json]
+//                          [--edits N] [--only SYSTEM] [--out FILE.json]
 //                          [--markdown docs/BENCHMARKS.md]
 //
 // Exit codes: 0 every scenario ran and verified; 1 a scenario failed or a
@@ -52,6 +52,7 @@ constexpr char kUsage[] =
     "  --devices N      devices pushing in (a) (default 50)\n"
     "  --records N      records per device (default 2000)\n"
     "  --edits N        changes in (b) and edits in (c) (default 1000)\n"
+    "  --only SYSTEM    run villagesync or pouchdb alone (for profiling)\n"
     "  --out FILE       the JSON result (default peer_bench.json)\n"
     "  --markdown FILE  rewrite the results table in FILE between\n"
     "                   <!-- peer_bench:begin --> and <!-- peer_bench:end -->\n"
@@ -65,6 +66,7 @@ struct Flags {
   uint64_t seed = 20241124;
   std::string out = "peer_bench.json";
   std::string markdown;
+  std::string only;  // one system's name, or both if empty
   // Sizes (full run; --quick shrinks them).
   int devices = 50;
   int records = 2000;
@@ -94,6 +96,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
       flags->out = argv[++i];
     } else if (name == "--markdown" && has_value) {
       flags->markdown = argv[++i];
+    } else if (name == "--only" && has_value) {
+      flags->only = argv[++i];
     } else if (name == "--devices" && has_value) {
       if (!absl::SimpleAtoi(argv[++i], &sizes.devices)) return false;
     } else if (name == "--records" && has_value) {
@@ -114,6 +118,10 @@ bool ParseFlags(int argc, char** argv, Flags* flags) {
     flags->link_loss = 0;  // a TCP proxy cannot lose packets
     flags->cut_seconds = 2;
     flags->max_sync_seconds = 300;
+  }
+  if (!flags->only.empty() && flags->only != "villagesync" &&
+      flags->only != "pouchdb") {
+    return false;
   }
   if (sizes.devices > 0) flags->devices = sizes.devices;
   if (sizes.records > 0) flags->records = sizes.records;
@@ -271,6 +279,9 @@ absl::StatusOr<Measurement> Measure(BenchSystem& system,
   VS_ASSIGN_OR_RETURN(int64_t cpu_after, CpuMicros(pid));
   m.server_cpu_micros = cpu_after - cpu_before;
   VS_ASSIGN_OR_RETURN(m.peak_rss_bytes, PeakRssBytes(pid));
+  std::fprintf(stderr, "  %s %s: %.3f s, %.0f µs server CPU per record\n",
+               m.system.c_str(), scenario.c_str(), m.step.seconds,
+               m.CpuPerRecord());
   return m;
 }
 
@@ -686,6 +697,7 @@ absl::StatusOr<std::vector<Measurement>> RunAll(const Flags& flags,
   }
   std::vector<Measurement> all;
   for (const std::string name : {"villagesync", "pouchdb"}) {
+    if (!flags.only.empty() && flags.only != name) continue;
     SystemPaths paths = base;
     paths.work_dir = root + "/" + name;
     paths.server_dir = paths.work_dir + "/server";
