@@ -116,6 +116,22 @@ TEST_F(SyncIntegrationTest, ADeviceDoesNotDownloadItsOwnEditsBack) {
   EXPECT_GT(status->last_sync_micros, 0);
 }
 
+TEST_F(SyncIntegrationTest, OnRpcCountsEveryRequestOfASync) {
+  std::string token = county_.AddUser("zhou", "first_secretary", "440101");
+  auto a = Device("a", token);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_THAT(
+        a->store().Put(NewMember(kVillage, "m" + std::to_string(i), "党员")),
+        IsOk());
+  }
+  SyncOptions options = QuickSync();
+  options.push_batch = 2;  // three pushes
+  int rpcs = 0;
+  options.on_rpc = [&rpcs] { ++rpcs; };
+  ASSERT_THAT(a->Sync(options), IsOk());
+  EXPECT_EQ(rpcs, 1 + 3 + 1) << "hello, three pushes, one pull";
+}
+
 TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
   constexpr int kDevices = 200;
   constexpr int kRecordsEach = 5;

@@ -112,11 +112,12 @@ class Client {
   explicit Client(const std::string& address) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int port = 0;
-    bool parsed =
-        absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port);
+    size_t colon = address.rfind(':');
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool parsed = absl::SimpleAtoi(address.substr(colon + 1), &port) &&
+                  inet_pton(AF_INET, address.substr(0, colon).c_str(),
+                            &addr.sin_addr) == 1;
     addr.sin_port = htons(port);
     connected_ = parsed && connect(fd_, reinterpret_cast<sockaddr*>(&addr),
                                    sizeof(addr)) == 0;
@@ -352,6 +353,23 @@ TEST(TcpProxyTest, DestructorReturnsPromptlyWithConnectionsInALongDelay) {
 
 TEST(TcpProxyTest, DestructorReturnsPromptlyWithConnectionsThrottledHard) {
   ExpectPromptDestruction(Throttled(1));
+}
+
+TEST(TcpProxyTest, ListensOnTheHostItIsGiven) {
+  EchoServer echo;
+  absl::StatusOr<std::unique_ptr<TcpProxy>> proxy =
+      TcpProxy::Start(echo.address(), "127.0.0.2");
+  ASSERT_THAT(proxy, IsOk());
+  EXPECT_THAT((*proxy)->address(), ::testing::StartsWith("127.0.0.2:"));
+  Client client((*proxy)->address());
+  ASSERT_TRUE(client.connected());
+  EXPECT_EQ(client.RoundTrip("hello"), "hello");
+}
+
+TEST(TcpProxyTest, StartRejectsAListenHostThatIsNotAnIpv4Address) {
+  EXPECT_THAT(
+      TcpProxy::Start("127.0.0.1:1", "localhost"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("listen_host")));
 }
 
 TEST(TcpProxyTest, StartRejectsATargetWithoutPort) {
