@@ -4,6 +4,10 @@
 //   BM_DurableApply        RecordStore::Apply of 100 fresh ~1 KB `members`
 //                          records from a remote writer (validation, merge,
 //                          change log, watermark, one synced WriteBatch).
+//   BM_ApplySmallEditsToLargeStore
+//                          what a device does in an incremental pull: Apply
+//                          of pages of 1,000 one-field edits (a date) to
+//                          random records of a store holding 100,000.
 // Items are records (values); with 4 threads the writers share one database,
 // so group commit (RocksDB's, and RecordStore's queue) can merge their syncs.
 // Databases live on disk under a mkdtemp directory in /tmp (not tmpfs: the
@@ -18,6 +22,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -231,8 +236,66 @@ void BM_DurableApply(benchmark::State& state) {
   }
 }
 
+constexpr int kLargeStore = 100'000;
+constexpr int kEditPage = 1000;
+
+// A page of one-field edits by `replica` (its counters from `*counter`) of
+// random records written by MemberWriter(kWriterBase, 0).
+std::vector<v1::Change> EditPage(uint64_t replica, uint64_t* counter,
+                                 std::mt19937_64& rng) {
+  std::vector<v1::Change> page(kEditPage);
+  uint64_t hlc = NowHlc();
+  for (v1::Change& change : page) {
+    ++*counter;
+    change.mutable_key()->set_village(kVillage);
+    change.mutable_key()->set_collection("members");
+    change.mutable_key()->set_id(absl::StrCat("t0-", 1 + rng() % kLargeStore));
+    change.set_seq(*counter);
+    v1::Value date;
+    date.mutable_date_value()->set_days(19800 + static_cast<int>(rng() % 300));
+    v1::FieldState field = Field("last_contact_date", date, replica);
+    field.mutable_siblings(0)->mutable_dot()->set_counter(*counter);
+    field.mutable_siblings(0)->set_hlc(hlc);
+    field.mutable_context(0)->set_counter(*counter);
+    *change.add_fields() = std::move(field);
+  }
+  return page;
+}
+
+void BM_ApplySmallEditsToLargeStore(benchmark::State& state) {
+  g_dir = FreshDir("large");
+  g_store = OpenStore(g_dir);
+  MemberWriter writer(kWriterBase, 0);
+  for (int i = 0; g_store != nullptr && i < kLargeStore / kBatchSize; ++i) {
+    if (!g_store->Apply(writer.NextBatch(), writer.replica()).ok()) break;
+  }
+  std::mt19937_64 rng(1);
+  uint64_t editor = kWriterBase + 1000, counter = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<v1::Change> page = EditPage(editor, &counter, rng);
+    state.ResumeTiming();
+    if (g_store == nullptr) {
+      state.SkipWithError("cannot open RecordStore");
+      break;
+    }
+    absl::StatusOr<std::vector<v1::ApplyResult>> results =
+        g_store->Apply(page, editor);
+    std::string problem =
+        results.ok() ? Unapplied(*results) : results.status().ToString();
+    if (!problem.empty()) {
+      state.SkipWithError(problem.c_str());
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kEditPage);
+  g_store.reset();
+  RemoveDir(g_dir);
+}
+
 BENCHMARK(BM_RocksDbSyncedBatch)->Threads(1)->Threads(4)->UseRealTime();
 BENCHMARK(BM_DurableApply)->Threads(1)->Threads(4)->UseRealTime();
+BENCHMARK(BM_ApplySmallEditsToLargeStore)->UseRealTime();
 
 // Syncs on tmpfs cost nothing, which would make every number meaningless.
 void WarnIfTmpfs(const std::string& dir) {
