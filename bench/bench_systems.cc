@@ -370,8 +370,14 @@ std::unique_ptr<BenchSystem> MakePouchdb(const SystemPaths& paths) {
 }
 
 absl::Status EnsurePeerInstalled(const std::string& peer_dir) {
-  // npm writes this file last; its absence means no (complete) install.
-  if (std::filesystem::exists(peer_dir + "/node_modules/.package-lock.json")) {
+  // npm writes node_modules/.package-lock.json last: absent, or older than
+  // the lockfile, means no complete install of these versions.
+  namespace fs = std::filesystem;
+  std::error_code missing;
+  fs::file_time_type installed = fs::last_write_time(
+      peer_dir + "/node_modules/.package-lock.json", missing);
+  if (!missing &&
+      installed >= fs::last_write_time(peer_dir + "/package-lock.json")) {
     return absl::OkStatus();
   }
   std::fprintf(stderr, "peer_bench: installing the peer with npm ci in %s\n",

@@ -78,8 +78,8 @@ class BenchSystem {
 std::unique_ptr<BenchSystem> MakeVillagesync(const SystemPaths& paths);
 std::unique_ptr<BenchSystem> MakePouchdb(const SystemPaths& paths);
 
-// Installs bench/peer's locked dependencies with `npm ci` unless they are
-// there already.
+// Installs bench/peer's locked dependencies with `npm ci` unless an install
+// at least as new as package-lock.json is there.
 absl::Status EnsurePeerInstalled(const std::string& peer_dir);
 
 // The `--device_sync DIR --max_seconds N` mode of the harness: syncs the
