@@ -27,6 +27,10 @@ double SecondsSince(absl::Time start) {
   return absl::ToDoubleSeconds(absl::Now() - start);
 }
 
+// Parses the result line of a device process: RunDeviceSync's, or
+// loadgen.js's (the same keys).
+absl::StatusOr<StepResult> ParseStep(const std::string& output);
+
 // ---- villagesync ----
 
 class Villagesync : public BenchSystem {
@@ -161,9 +165,6 @@ class Villagesync : public BenchSystem {
     admin_.reset();
     return server_ == nullptr ? absl::OkStatus() : server_->Stop();
   }
-
-  // Parses RunDeviceSync's line (the same keys loadgen.js prints).
-  static absl::StatusOr<StepResult> ParseStep(const std::string& json);
 
  private:
   std::string Direct() const { return absl::StrCat("127.0.0.1:", port_); }
@@ -313,7 +314,7 @@ class Pouchdb : public BenchSystem {
     argv.insert(argv.end(),
                 {"--server", server_url, "--dir", paths_.device_dir});
     VS_ASSIGN_OR_RETURN(std::string output, RunAndCapture(argv));
-    return Villagesync::ParseStep(output);
+    return ParseStep(output);
   }
 
   const SystemPaths paths_;
@@ -328,7 +329,7 @@ double Number(const google::protobuf::Struct& json, const std::string& key) {
   return found == json.fields().end() ? 0 : found->second.number_value();
 }
 
-absl::StatusOr<StepResult> Villagesync::ParseStep(const std::string& output) {
+absl::StatusOr<StepResult> ParseStep(const std::string& output) {
   // The last non-empty line is the result.
   std::string line = std::string(absl::StripAsciiWhitespace(output));
   size_t newline = line.rfind('\n');
@@ -387,13 +388,19 @@ absl::Status EnsurePeerInstalled(const std::string& peer_dir) {
       .status();
 }
 
+namespace {
+
+// The failure line of a device process; returns its exit code.
+int PrintFailure(absl::string_view message) {
+  std::printf("{\"error\":%s}\n", cli::JsonQuote(message).c_str());
+  return 1;
+}
+
+}  // namespace
+
 int RunDeviceSync(const std::string& dir, int max_seconds) {
   absl::StatusOr<std::unique_ptr<SyncClient>> device = SyncClient::Open(dir);
-  if (!device.ok()) {
-    std::printf("{\"error\":%s}\n",
-                cli::JsonQuote(device.status().ToString()).c_str());
-    return 1;
-  }
+  if (!device.ok()) return PrintFailure(device.status().ToString());
   std::atomic<int64_t> requests{0};
   SyncOptions options;
   options.on_rpc = [&requests] { ++requests; };
@@ -420,14 +427,11 @@ int RunDeviceSync(const std::string& dir, int max_seconds) {
   }
   double seconds = SecondsSince(start);
   if (!last.ok()) {
-    std::printf("{\"error\":%s}\n",
-                cli::JsonQuote(absl::StrCat("gave up after ", attempts,
-                                            " attempts: ", last.ToString()))
-                    .c_str());
-    return 1;
+    return PrintFailure(absl::StrCat("gave up after ", attempts,
+                                     " attempts: ", last.ToString()));
   }
   absl::StatusOr<ContentDigest> digest = DigestStore((*device)->store());
-  if (!digest.ok()) return 1;
+  if (!digest.ok()) return PrintFailure(digest.status().ToString());
   std::printf("%s\n", cli::JsonObject()
                           .AddRaw("seconds", absl::StrCat(seconds))
                           .AddRaw("requests", absl::StrCat(requests.load()))
