@@ -366,10 +366,6 @@ absl::StatusOr<Workload> MakeWorkload(const Flags& flags) {
   return w;
 }
 
-struct LinkRun {
-  Measurement plain, cut;
-};
-
 // Runs (a), (b′), (b) and (c) on one system, verifying each.
 absl::StatusOr<std::vector<Measurement>> RunSystem(BenchSystem& system,
                                                    const Flags& flags,
