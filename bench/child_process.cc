@@ -28,13 +28,21 @@ absl::Status ErrnoError(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
-[[noreturn]] void ExecOrDie(const std::vector<std::string>& argv) {
+// argv as execvp wants it. Built before fork: in the child of a threaded
+// process only async-signal-safe calls are allowed (no allocation).
+std::vector<char*> ExecArgs(const std::vector<std::string>& argv) {
   std::vector<char*> args;
-  for (const std::string& arg : argv)
+  for (const std::string& arg : argv) {
     args.push_back(const_cast<char*>(arg.c_str()));
+  }
   args.push_back(nullptr);
+  return args;
+}
+
+[[noreturn]] void ExecOrDie(const std::vector<char*>& args) {
   execvp(args[0], args.data());
-  std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+  static const char kFailed[] = "exec failed\n";
+  (void)!write(STDERR_FILENO, kFailed, sizeof(kFailed) - 1);
   _exit(127);
 }
 
@@ -72,6 +80,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     const std::vector<std::string>& argv, const std::string& working_dir,
     const std::string& log) {
   std::string log_path = working_dir + "/" + log;
+  std::vector<char*> args = ExecArgs(argv);
   int log_fd =
       open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return ErrnoError(absl::StrCat("open ", log_path));
@@ -83,7 +92,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     if (chdir(working_dir.c_str()) != 0) _exit(127);
     dup2(log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
-    ExecOrDie(argv);
+    ExecOrDie(args);
   }
   close(log_fd);
   return std::unique_ptr<ChildProcess>(new ChildProcess(pid));
@@ -117,8 +126,9 @@ absl::Status ChildProcess::Stop(absl::Duration grace) {
       absl::StrCat("process ", pid_, " stopped with ", DescribeExit(status)));
 }
 
-absl::StatusOr<std::string> RunAndCapture(
-    const std::vector<std::string>& argv) {
+absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv,
+                                          Stderr stderr_to) {
+  std::vector<char*> args = ExecArgs(argv);
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return ErrnoError("pipe");
   pid_t pid = fork();
@@ -127,7 +137,8 @@ absl::StatusOr<std::string> RunAndCapture(
     DieWithParent();
     RedirectStdin();
     dup2(pipe_fds[1], STDOUT_FILENO);
-    ExecOrDie(argv);
+    if (stderr_to == Stderr::kCapture) dup2(pipe_fds[1], STDERR_FILENO);
+    ExecOrDie(args);
   }
   close(pipe_fds[1]);
   std::string output;

@@ -40,11 +40,16 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
+// Where a captured command's stderr goes.
+enum class Stderr { kPassThrough, kCapture };
+
 // Runs `argv` to completion (killed if the harness dies) and returns what it
-// wrote on stdout (stderr goes
-// to the harness's stderr). INTERNAL with the exit status and the output if
-// it did not exit 0.
-absl::StatusOr<std::string> RunAndCapture(const std::vector<std::string>& argv);
+// wrote on stdout, and on stderr too with Stderr::kCapture (otherwise that
+// goes to the harness's stderr). INTERNAL naming the command, its exit
+// status and its output if it did not exit 0.
+absl::StatusOr<std::string> RunAndCapture(
+    const std::vector<std::string>& argv,
+    Stderr stderr_to = Stderr::kPassThrough);
 
 // CPU time (user + system, every thread) the process has used, in
 // microseconds (the kernel counts in clock ticks, usually 10 ms).

@@ -5,10 +5,8 @@
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "bench/child_process.h"
 #include "proto/status_macros.h"
 
 namespace villagesync::bench {
@@ -51,53 +50,11 @@ absl::Status ErrnoError(absl::string_view what) {
 
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
-std::string DescribeExit(int status) {
-  if (WIFEXITED(status)) return absl::StrCat("exit ", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return absl::StrCat("signal ", WTERMSIG(status));
-  return absl::StrCat("status ", status);
-}
-
-// Runs argv (no shell, PATH searched) and waits; an error carries the
-// command and its output. The child inherits no descriptor of ours (all are
-// O_CLOEXEC), so it cannot keep a TUN device alive.
+// Runs an `ip` (or other) command; an error carries the command and its
+// output. Our descriptors are all O_CLOEXEC, so the child cannot keep a TUN
+// device alive.
 absl::Status Run(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const std::string& arg : argv)
-    args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return ErrnoError("pipe2");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
-  pid_t pid = 0;
-  int error =
-      posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (error != 0) {
-    close(out[0]);
-    close(out[1]);
-    errno = error;
-    return ErrnoError(absl::StrCat("spawn ", argv[0]));
-  }
-  close(out[1]);
-  std::string output;
-  char buffer[512];
-  ssize_t n;
-  while ((n = read(out[0], buffer, sizeof(buffer))) != 0) {
-    if (n > 0) output.append(buffer, n);
-    if (n < 0 && errno != EINTR) break;
-  }
-  close(out[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return ErrnoError("waitpid");
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(
-      "`", absl::StrJoin(argv, " "), "` failed (", DescribeExit(status),
-      "): ", absl::StripAsciiWhitespace(output)));
+  return RunAndCapture(argv, Stderr::kCapture).status();
 }
 
 absl::Status WriteFile(const std::string& path, absl::string_view text) {
