@@ -164,7 +164,7 @@ std::vector<FieldEdit> MakeTextEdits(
   std::mt19937_64 rng(seed);
   std::vector<FieldEdit> edits;
   for (const BenchRecord* record : records) {
-    FieldEdit edit{record->collection, record->id,
+    FieldEdit edit{record->collection, record->id, record->village,
                    LongField(record->collection), "（更新）"};
     AppendChars(rng, static_cast<size_t>(chars) * kBytesPerChar, &edit.value);
     edits.push_back(std::move(edit));
@@ -177,8 +177,8 @@ std::vector<FieldEdit> MakeContactEdits(
   std::mt19937_64 rng(seed);
   std::vector<FieldEdit> edits;
   for (const BenchRecord* record : records) {
-    edits.push_back(
-        {record->collection, record->id, "last_contact_date", DateIn2024(rng)});
+    edits.push_back({record->collection, record->id, record->village,
+                     "last_contact_date", DateIn2024(rng)});
   }
   return edits;
 }
@@ -284,10 +284,9 @@ absl::StatusOr<LocalEdit> ToLocalEdit(const BenchRecord& record,
 }
 
 absl::StatusOr<LocalEdit> ToLocalEdit(const FieldEdit& edit,
-                                      const std::string& village,
                                       const SchemaRegistry& schemas) {
   BenchRecord record{
-      0, edit.collection, edit.id, village, {{edit.field, edit.value}}};
+      0, edit.collection, edit.id, edit.village, {{edit.field, edit.value}}};
   return ToLocalEdit(record, schemas);
 }
 

@@ -31,9 +31,9 @@ struct BenchRecord {
   std::string Key() const { return collection + "/" + id; }
 };
 
-// A new value for one field of one record.
+// A new value for one field of one record (in `village`).
 struct FieldEdit {
-  std::string collection, id, field, value;
+  std::string collection, id, village, field, value;
 };
 
 // `devices` x `per_device` records; device d writes in its own village.
@@ -93,7 +93,6 @@ absl::StatusOr<ContentDigest> DigestStore(const RecordStore& store);
 absl::StatusOr<LocalEdit> ToLocalEdit(const BenchRecord& record,
                                       const SchemaRegistry& schemas);
 absl::StatusOr<LocalEdit> ToLocalEdit(const FieldEdit& edit,
-                                      const std::string& village,
                                       const SchemaRegistry& schemas);
 
 // JSON Lines for bench/peer/loadgen.js: one object per record

@@ -124,14 +124,14 @@ class Villagesync : public BenchSystem {
   absl::Status DeviceEditsAndPushes(
       int device, const std::vector<FieldEdit>& edits) override {
     SyncClient& client = *devices_.at(device);
-    VS_RETURN_IF_ERROR(Edit(client.store(), edits, VillageOf(device)));
+    VS_RETURN_IF_ERROR(Edit(client.store(), edits));
     SyncOptions push_only;
     push_only.skip_pull = true;
     return client.Sync(push_only).status();
   }
 
   absl::Status ReaderEdits(const std::vector<FieldEdit>& edits) override {
-    return Edit(reader_->store(), edits, "");
+    return Edit(reader_->store(), edits);
   }
 
   absl::StatusOr<StepResult> ReaderSyncOverLink(
@@ -187,23 +187,14 @@ class Villagesync : public BenchSystem {
     return options;
   }
 
-  // Applies `edits` to records of `store` in `village` ("" = find it).
+  // Applies `edits` to records of `store`.
   static absl::Status Edit(RecordStore& store,
-                           const std::vector<FieldEdit>& edits,
-                           const std::string& village) {
+                           const std::vector<FieldEdit>& edits) {
     for (const FieldEdit& edit : edits) {
-      std::string where = village;
-      if (where.empty()) where = VillageOf(DeviceOf(edit.id));
-      VS_ASSIGN_OR_RETURN(LocalEdit local,
-                          ToLocalEdit(edit, where, store.schemas()));
+      VS_ASSIGN_OR_RETURN(LocalEdit local, ToLocalEdit(edit, store.schemas()));
       VS_RETURN_IF_ERROR(store.Put(local).status());
     }
     return absl::OkStatus();
-  }
-
-  // The device that created a record from its id ("d<device>-r<n>").
-  static int DeviceOf(const std::string& id) {
-    return std::atoi(id.c_str() + 1);
   }
 
   const SystemPaths paths_;
