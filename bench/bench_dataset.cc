@@ -185,6 +185,7 @@ std::vector<FieldEdit> MakeContactEdits(
 
 void ExpectedContent::Add(const BenchRecord& record) {
   records_[record.Key()] = record;
+  hash_.clear();
 }
 
 absl::Status ExpectedContent::Apply(const FieldEdit& edit) {
@@ -192,6 +193,7 @@ absl::Status ExpectedContent::Apply(const FieldEdit& edit) {
   if (found == records_.end()) {
     return absl::NotFoundError(absl::StrCat("no record ", edit.id));
   }
+  hash_.clear();
   auto& fields = found->second.fields;
   auto field = std::find_if(fields.begin(), fields.end(), [&](const auto& f) {
     return f.first == edit.field;
@@ -205,12 +207,14 @@ absl::Status ExpectedContent::Apply(const FieldEdit& edit) {
   return absl::OkStatus();
 }
 
-std::string ExpectedContent::Hash() const {
+const std::string& ExpectedContent::Hash() const {
+  if (!hash_.empty()) return hash_;
   std::map<std::string, std::string> texts;
   for (const auto& [key, record] : records_) {
     texts.emplace(key, CanonicalText(record));
   }
-  return HashTexts(texts);
+  hash_ = HashTexts(texts);
+  return hash_;
 }
 
 std::string CanonicalText(const BenchRecord& record) {

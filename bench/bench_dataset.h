@@ -66,11 +66,13 @@ class ExpectedContent {
   // NOT_FOUND if the record was never added.
   absl::Status Apply(const FieldEdit& edit);
   size_t size() const { return records_.size(); }
-  // The canonical hash (see CanonicalText) of every record.
-  std::string Hash() const;
+  // The canonical hash (see CanonicalText) of every record; computed once
+  // per content.
+  const std::string& Hash() const;
 
  private:
   std::map<std::string, BenchRecord> records_;
+  mutable std::string hash_;  // "" until asked, and after every change
 };
 
 // The bytes one record contributes to the canonical hash:
