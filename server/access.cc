@@ -41,19 +41,19 @@ absl::Status CheckCanWrite(const v1::UserInfo& user, const v1::Change& change,
                            const SchemaRegistry& schemas) {
   const v1::RecordKey& key = change.key();
   if (!InScope(user, key.village())) {
-    return Denied(user, absl::StrCat("write village ", key.village()));
+    return Denied(user, absl::StrCat("write village ", Quoted(key.village())));
   }
   bool deletes = change.deletion().siblings_size() > 0;
   if (deletes && !WritesRecords(user.role())) {
-    return Denied(user,
-                  absl::StrCat("delete ", key.collection(), "/", key.id()));
+    return Denied(user, absl::StrCat("delete ", Bounded(key.collection()), "/",
+                                     Bounded(key.id())));
   }
   for (const v1::FieldState& f : change.fields()) {
     const v1::FieldSpec* spec = schemas.FindField(key.collection(), f.name());
     // Unknown fields are validation's to reject, with INVALID_ARGUMENT.
     if (spec == nullptr || MayWriteField(user, *spec)) continue;
-    return Denied(
-        user, absl::StrCat("write field ", f.name(), " of ", key.collection()));
+    return Denied(user, absl::StrCat("write field ", Bounded(f.name()), " of ",
+                                     Bounded(key.collection())));
   }
   return absl::OkStatus();
 }
@@ -61,7 +61,7 @@ absl::Status CheckCanWrite(const v1::UserInfo& user, const v1::Change& change,
 absl::Status CheckCanRead(const v1::UserInfo& user,
                           absl::string_view village_prefix) {
   if (InScope(user, village_prefix)) return absl::OkStatus();
-  return Denied(user, absl::StrCat("read region \"", village_prefix, "\""));
+  return Denied(user, absl::StrCat("read region ", Quoted(village_prefix)));
 }
 
 absl::StatusOr<std::string> RegionFor(const v1::UserInfo& user,
@@ -70,7 +70,7 @@ absl::StatusOr<std::string> RegionFor(const v1::UserInfo& user,
       requested.empty() ? user.scope() : std::string(requested);
   if (!IsVillagePrefix(region)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("region_prefix: \"", region, "\" is not 0-12 digits"));
+        absl::StrCat("region_prefix: ", Quoted(region), " is not 0-12 digits"));
   }
   absl::Status readable = CheckCanRead(user, region);
   if (!readable.ok()) return readable;
@@ -108,7 +108,7 @@ absl::Status CheckCanAdminister(const v1::UserInfo& actor,
     return Denied(actor, "manage users");
   }
   if (!InScope(actor, scope)) {
-    return Denied(actor, absl::StrCat("manage users of scope \"", scope, "\""));
+    return Denied(actor, absl::StrCat("manage users of scope ", Quoted(scope)));
   }
   if (actor.role() != "admin" &&
       (role == "admin" || role == "replica" || role == "county")) {

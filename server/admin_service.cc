@@ -5,114 +5,80 @@
 #include "proto/status_macros.h"
 #include "server/access.h"
 #include "server/sync_service.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 
 AdminServiceImpl::AdminServiceImpl(
     RecordStore* store, UserStore* users,
     std::function<std::vector<v1::PeerStatus>()> peers)
-    : users_(users),
+    : RpcEdge("villagesync.v1.AdminService", users),
+      users_(users),
       inbox_(store, users),
       reports_(store),
-      peers_(std::move(peers)) {}
-
-grpc::Status AdminServiceImpl::ListPeers(
-    grpc::ServerContext* context, const v1::ListPeersRequest* /*request*/,
-    v1::ListPeersResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
-    VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "see replication peers"));
-    for (v1::PeerStatus& peer : peers_())
-      *response->add_peers() = std::move(peer);
-    return absl::OkStatus();
-  });
+      peers_(std::move(peers)) {
+  using v1::UserInfo;
+  Handle<v1::AddUserRequest, v1::AddUserResponse>(
+      "AddUser", [this](const UserInfo& c, const auto& r, auto* o) {
+        return DoAddUser(c, r, o);
+      });
+  Handle<v1::RevokeUserRequest, v1::RevokeUserResponse>(
+      "RevokeUser", [this](const UserInfo& c, const auto& r, auto* o) {
+        return DoRevokeUser(c, r, o);
+      });
+  Handle<v1::ListUsersRequest, v1::ListUsersResponse>(
+      "ListUsers", [this](const UserInfo& c, const auto&, auto* o) {
+        return ListUsers(c, o);
+      });
+  Handle<v1::ListConflictsRequest, v1::ListConflictsResponse>(
+      "ListConflicts", [this](const UserInfo& c, const auto& r, auto* o) {
+        return inbox_.List(c, r, o);
+      });
+  Handle<v1::ShowConflictRequest, v1::ConflictInfo>(
+      "ShowConflict", [this](const UserInfo& c, const auto& r, auto* o) {
+        return inbox_.Show(c, r, o);
+      });
+  Handle<v1::ResolveConflictRequest, v1::ResolveConflictResponse>(
+      "ResolveConflict", [this](const UserInfo& c, const auto& r, auto* o) {
+        return inbox_.Resolve(c, r, o);
+      });
+  Handle<v1::ListAuditRequest, v1::ListAuditResponse>(
+      "ListAudit", [this](const UserInfo& c, const auto& r, auto* o) {
+        return inbox_.Audit(c, r, o);
+      });
+  Handle<v1::ListRulesRequest, v1::ListRulesResponse>(
+      "ListRules", [this](const UserInfo& c, const auto&, auto* o) {
+        return reports_.ListRules(c, o);
+      });
+  Handle<v1::SetRuleRequest, v1::SetRuleResponse>(
+      "SetRule", [this](const UserInfo& c, const auto& r, auto* o) {
+        return reports_.SetRule(c, r, o);
+      });
+  Handle<v1::ReportRequest, v1::ReportResponse>(
+      "Report", [this](const UserInfo& c, const auto& r, auto* o) {
+        return reports_.Report(c, r, o);
+      });
+  Handle<v1::ListPeersRequest, v1::ListPeersResponse>(
+      "ListPeers", [this](const UserInfo& c, const auto&, auto* o) {
+        return ListPeers(c, o);
+      });
 }
 
-grpc::Status AdminServiceImpl::ListRules(
-    grpc::ServerContext* context, const v1::ListRulesRequest* /*request*/,
-    v1::ListRulesResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
-    return reports_.ListRules(caller, response);
-  });
+absl::Status AdminServiceImpl::ListPeers(
+    const v1::UserInfo& caller, v1::ListPeersResponse* response) const {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "see replication peers"));
+  for (v1::PeerStatus& peer : peers_())
+    *response->add_peers() = std::move(peer);
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::SetRule(grpc::ServerContext* context,
-                                       const v1::SetRuleRequest* request,
-                                       v1::SetRuleResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
-    return reports_.SetRule(caller, *request, response);
-  });
-}
-
-grpc::Status AdminServiceImpl::Report(grpc::ServerContext* context,
-                                      const v1::ReportRequest* request,
-                                      v1::ReportResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
-    return reports_.Report(caller, *request, response);
-  });
-}
-
-grpc::Status AdminServiceImpl::ListConflicts(
-    grpc::ServerContext* context, const v1::ListConflictsRequest* request,
-    v1::ListConflictsResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
-    return inbox_.List(caller, *request, response);
-  });
-}
-
-grpc::Status AdminServiceImpl::ShowConflict(
-    grpc::ServerContext* context, const v1::ShowConflictRequest* request,
-    v1::ConflictInfo* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
-    return inbox_.Show(caller, *request, response);
-  });
-}
-
-grpc::Status AdminServiceImpl::ResolveConflict(
-    grpc::ServerContext* context, const v1::ResolveConflictRequest* request,
-    v1::ResolveConflictResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
-    return inbox_.Resolve(caller, *request, response);
-  });
-}
-
-grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
-                                         const v1::ListAuditRequest* request,
-                                         v1::ListAuditResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& caller) {
-    return inbox_.Audit(caller, *request, response);
-  });
-}
-
-grpc::Status AdminServiceImpl::AddUser(grpc::ServerContext* context,
-                                       const v1::AddUserRequest* request,
-                                       v1::AddUserResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& actor) {
-    return DoAddUser(actor, *request, response);
-  });
-}
-
-grpc::Status AdminServiceImpl::RevokeUser(grpc::ServerContext* context,
-                                          const v1::RevokeUserRequest* request,
-                                          v1::RevokeUserResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& actor) {
-    return DoRevokeUser(actor, *request, response);
-  });
-}
-
-grpc::Status AdminServiceImpl::ListUsers(
-    grpc::ServerContext* context, const v1::ListUsersRequest* /*request*/,
-    v1::ListUsersResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& actor) {
-    if (actor.role() != "admin" && actor.role() != "county") {
-      return absl::PermissionDeniedError(
-          absl::StrCat("user \"", actor.name(), "\" may not list users"));
-    }
-    for (v1::UserInfo& user : users_->List()) {
-      if (InScope(actor, user.scope()))
-        *response->add_users() = std::move(user);
-    }
-    return absl::OkStatus();
-  });
+absl::Status AdminServiceImpl::ListUsers(
+    const v1::UserInfo& actor, v1::ListUsersResponse* response) const {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(actor, "list users"));
+  for (v1::UserInfo& user : users_->List()) {
+    if (InScope(actor, user.scope())) *response->add_users() = std::move(user);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AdminServiceImpl::DoAddUser(const v1::UserInfo& actor,
@@ -146,7 +112,7 @@ absl::Status AdminServiceImpl::DoRevokeUser(
     return absl::OkStatus();
   }
   return absl::NotFoundError(
-      absl::StrCat("name: no active user \"", request.name(), "\""));
+      absl::StrCat("name: no active user ", Quoted(request.name())));
 }
 
 }  // namespace villagesync

@@ -7,57 +7,28 @@
 #include <functional>
 #include <vector>
 
-#include "proto/admin.grpc.pb.h"
+#include "proto/admin.pb.h"
 #include "server/conflict_inbox.h"
 #include "server/county_reports.h"
+#include "server/rpc_edge.h"
 #include "storage/record_store.h"
 #include "storage/user_store.h"
 
 namespace villagesync {
 
 // Thread-safe.
-class AdminServiceImpl final : public v1::AdminService::Service {
+class AdminServiceImpl final : public RpcEdge {
  public:
   // `store` and `users` must outlive the service; `peers` reports how
   // replication with each peer stands.
   AdminServiceImpl(RecordStore* store, UserStore* users,
                    std::function<std::vector<v1::PeerStatus>()> peers);
 
-  grpc::Status AddUser(grpc::ServerContext* context,
-                       const v1::AddUserRequest* request,
-                       v1::AddUserResponse* response) override;
-  grpc::Status RevokeUser(grpc::ServerContext* context,
-                          const v1::RevokeUserRequest* request,
-                          v1::RevokeUserResponse* response) override;
-  grpc::Status ListUsers(grpc::ServerContext* context,
-                         const v1::ListUsersRequest* request,
-                         v1::ListUsersResponse* response) override;
-  grpc::Status ListConflicts(grpc::ServerContext* context,
-                             const v1::ListConflictsRequest* request,
-                             v1::ListConflictsResponse* response) override;
-  grpc::Status ShowConflict(grpc::ServerContext* context,
-                            const v1::ShowConflictRequest* request,
-                            v1::ConflictInfo* response) override;
-  grpc::Status ResolveConflict(grpc::ServerContext* context,
-                               const v1::ResolveConflictRequest* request,
-                               v1::ResolveConflictResponse* response) override;
-  grpc::Status ListAudit(grpc::ServerContext* context,
-                         const v1::ListAuditRequest* request,
-                         v1::ListAuditResponse* response) override;
-  grpc::Status ListRules(grpc::ServerContext* context,
-                         const v1::ListRulesRequest* request,
-                         v1::ListRulesResponse* response) override;
-  grpc::Status SetRule(grpc::ServerContext* context,
-                       const v1::SetRuleRequest* request,
-                       v1::SetRuleResponse* response) override;
-  grpc::Status Report(grpc::ServerContext* context,
-                      const v1::ReportRequest* request,
-                      v1::ReportResponse* response) override;
-  grpc::Status ListPeers(grpc::ServerContext* context,
-                         const v1::ListPeersRequest* request,
-                         v1::ListPeersResponse* response) override;
-
  private:
+  absl::Status ListPeers(const v1::UserInfo& caller,
+                         v1::ListPeersResponse* response) const;
+  absl::Status ListUsers(const v1::UserInfo& actor,
+                         v1::ListUsersResponse* response) const;
   absl::Status DoAddUser(const v1::UserInfo& actor,
                          const v1::AddUserRequest& request,
                          v1::AddUserResponse* response);

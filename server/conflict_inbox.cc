@@ -65,8 +65,9 @@ absl::Status ParseConflictId(absl::string_view id, v1::RecordKey* key,
   std::vector<std::string> parts = absl::StrSplit(id, '/');
   if (parts.size() != 4 || !IsVillageCode(parts[1]) || !IsRecordId(parts[2]) ||
       parts[3].empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "id: \"", id, "\" is not <collection>/<village>/<record id>/<field>"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("id: ", Quoted(id),
+                     " is not <collection>/<village>/<record id>/<field>"));
   }
   key->set_collection(parts[0]);
   key->set_village(parts[1]);

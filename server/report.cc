@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "proto/status_macros.h"
 #include "server/rule_table.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace {
@@ -259,8 +260,8 @@ absl::StatusOr<Period> ParsePeriod(absl::string_view text) {
     period.first = absl::CivilMonth(year, 3 * (n - 1) + 1);
     period.months = 3;
   } else if (!ParseMonth(text, &period.first)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("period: \"", text, "\" is not YYYY-MM, YYYY-Qn or YYYY"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "period: ", Quoted(text), " is not YYYY-MM, YYYY-Qn or YYYY"));
   }
   return period;
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -78,6 +79,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       server->store_.get(), server->users_.get(),
       [raw] { return raw->PeerStatuses(); });
 
+  for (const RpcEdge* edge :
+       {static_cast<const RpcEdge*>(server->sync_.get()),
+        static_cast<const RpcEdge*>(server->admin_.get())}) {
+    std::vector<std::string> unhandled = edge->Unhandled();
+    if (!unhandled.empty()) {
+      return absl::InternalError(absl::StrCat(edge->service_name(),
+                                              " has no handler for ",
+                                              absl::StrJoin(unhandled, ", ")));
+    }
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),

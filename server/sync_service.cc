@@ -14,36 +14,28 @@
 
 namespace villagesync {
 
-absl::StatusOr<v1::UserInfo> AuthenticateCall(
-    const grpc::ServerContext& context, const UserStore& users) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) {
-    return absl::UnauthenticatedError(
-        "missing \"authorization: Bearer <token>\" metadata");
-  }
-  absl::string_view value(it->second.data(), it->second.size());
-  if (!absl::ConsumePrefix(&value, "Bearer ")) {
-    return absl::UnauthenticatedError(
-        "authorization metadata must be \"Bearer <token>\"");
-  }
-  return users.Authenticate(value);
-}
-
-grpc::Status ServeAuthenticated(
-    const grpc::ServerContext& context, const UserStore& users,
-    const std::function<absl::Status(const v1::UserInfo&)>& handler) {
-  absl::StatusOr<v1::UserInfo> user = AuthenticateCall(context, users);
-  if (!user.ok()) return ToGrpcStatus(user.status());
-  return ToGrpcStatus(handler(*user));
-}
-
 SyncServiceImpl::SyncServiceImpl(RecordStore* store, const UserStore* users,
                                  SessionLog* log, std::string standby_of)
-    : store_(store),
-      users_(users),
+    : RpcEdge("villagesync.v1.SyncService", users),
+      store_(store),
       log_(log),
-      standby_of_(std::move(standby_of)) {}
+      standby_of_(std::move(standby_of)) {
+  Handle<v1::HelloRequest, v1::HelloResponse>(
+      "Hello",
+      [this](const v1::UserInfo& caller, const auto& request, auto* response) {
+        return DoHello(caller, request, response);
+      });
+  Handle<v1::PushRequest, v1::PushResponse>(
+      "Push",
+      [this](const v1::UserInfo& caller, const auto& request, auto* response) {
+        return DoPush(caller, request, response);
+      });
+  Handle<v1::PullRequest, v1::PullResponse>(
+      "Pull",
+      [this](const v1::UserInfo& caller, const auto& request, auto* response) {
+        return DoPull(caller, request, response);
+      });
+}
 
 v1::Limits SyncServiceImpl::Limits() {
   v1::Limits limits;
@@ -51,30 +43,6 @@ v1::Limits SyncServiceImpl::Limits() {
   limits.set_max_request_bytes(kMaxRequestBytes);
   limits.set_max_page_changes(kMaxPageChanges);
   return limits;
-}
-
-grpc::Status SyncServiceImpl::Hello(grpc::ServerContext* context,
-                                    const v1::HelloRequest* request,
-                                    v1::HelloResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& user) {
-    return DoHello(user, *request, response);
-  });
-}
-
-grpc::Status SyncServiceImpl::Push(grpc::ServerContext* context,
-                                   const v1::PushRequest* request,
-                                   v1::PushResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& user) {
-    return DoPush(user, *request, response);
-  });
-}
-
-grpc::Status SyncServiceImpl::Pull(grpc::ServerContext* context,
-                                   const v1::PullRequest* request,
-                                   v1::PullResponse* response) {
-  return ServeAuthenticated(*context, *users_, [&](const v1::UserInfo& user) {
-    return DoPull(user, *request, response);
-  });
 }
 
 absl::Status SyncServiceImpl::DoHello(const v1::UserInfo& user,
@@ -141,7 +109,7 @@ absl::Status SyncServiceImpl::DoPull(const v1::UserInfo& user,
                            : request.village_prefix();
   if (!IsVillagePrefix(prefix)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "village_prefix: \"", prefix, "\" is not a prefix of 0-12 digits"));
+        "village_prefix: ", Quoted(prefix), " is not a prefix of 0-12 digits"));
   }
   VS_RETURN_IF_ERROR(CheckCanRead(user, prefix));
   ChangeQuery query;

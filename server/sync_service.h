@@ -6,7 +6,8 @@
 
 #include <functional>
 
-#include "proto/sync.grpc.pb.h"
+#include "proto/sync.pb.h"
+#include "server/rpc_edge.h"
 #include "server/session_log.h"
 #include "storage/record_store.h"
 #include "storage/user_store.h"
@@ -19,36 +20,15 @@ inline constexpr uint32_t kMaxPageChanges = 1000;
 inline constexpr uint64_t kMaxRequestBytes = 16 << 20;
 inline constexpr size_t kMaxPageBytes = 4 << 20;
 
-// The caller's user, from "authorization: Bearer <token>" metadata.
-// UNAUTHENTICATED if missing, malformed, unknown or revoked.
-absl::StatusOr<v1::UserInfo> AuthenticateCall(
-    const grpc::ServerContext& context, const UserStore& users);
-
-// The RPC edge of every handler: authenticates the call, runs `handler` with
-// the caller's user and converts its status for gRPC.
-grpc::Status ServeAuthenticated(
-    const grpc::ServerContext& context, const UserStore& users,
-    const std::function<absl::Status(const v1::UserInfo&)>& handler);
-
 // Thread-safe. Uses gRPC's synchronous API on purpose: Push blocks on a WAL
 // sync, which must not run on callback-API event threads.
-class SyncServiceImpl final : public v1::SyncService::Service {
+class SyncServiceImpl final : public RpcEdge {
  public:
   // All pointers must outlive the service. If `standby_of` is not empty,
   // this server is a full copy of that single peer, and a device moving
   // here from it catches up from its old position (see position_map.h).
   SyncServiceImpl(RecordStore* store, const UserStore* users, SessionLog* log,
                   std::string standby_of = "");
-
-  grpc::Status Hello(grpc::ServerContext* context,
-                     const v1::HelloRequest* request,
-                     v1::HelloResponse* response) override;
-  grpc::Status Push(grpc::ServerContext* context,
-                    const v1::PushRequest* request,
-                    v1::PushResponse* response) override;
-  grpc::Status Pull(grpc::ServerContext* context,
-                    const v1::PullRequest* request,
-                    v1::PullResponse* response) override;
 
   // The limits this service enforces.
   static v1::Limits Limits();
@@ -63,7 +43,6 @@ class SyncServiceImpl final : public v1::SyncService::Service {
                       v1::PullResponse* response);
 
   RecordStore* const store_;
-  const UserStore* const users_;
   SessionLog* const log_;
   const std::string standby_of_;
 };

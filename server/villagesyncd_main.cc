@@ -10,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "server/replication_config.h"
+#include "server/rpc_edge.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, data_dir, "villagesync-data",
@@ -88,6 +89,7 @@ int RunServer(const std::string& data_dir, const std::string& listen,
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  villagesync::QuietProtobufUtf8Errors();
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   if (args.size() == 2 && std::string(args[1]) == "bootstrap") {

@@ -13,6 +13,27 @@
 namespace villagesync {
 namespace {
 
+// The length of the well-formed UTF-8 sequence at `p` (Unicode Table 3-7:
+// no overlong forms, no surrogates, nothing above U+10FFFF); 0 if there is
+// none.
+size_t Utf8SequenceLength(const unsigned char* p, const unsigned char* end) {
+  auto cont = [&](int i) { return (p[i] & 0xC0) == 0x80; };
+  unsigned char c = *p;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return end - p >= 2 && cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (end - p < 3 || !cont(1) || !cont(2)) return 0;
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0)) return 0;
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (end - p < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
+    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90)) return 0;
+    return 4;
+  }
+  return 0;
+}
+
 bool AllDigits(absl::string_view s) {
   for (char c : s) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
@@ -60,7 +81,7 @@ absl::Status CheckEnum(const v1::FieldSpec& spec, const std::string& value) {
     return absl::OkStatus();
   }
   return InvalidField(spec.name(),
-                      absl::StrCat("\"", value, "\" is not one of ",
+                      absl::StrCat(Quoted(value), " is not one of ",
                                    absl::StrJoin(spec.enum_values(), ", ")));
 }
 
@@ -180,10 +201,6 @@ absl::Status CheckAppendOnly(const v1::CollectionSchema& schema,
 
 }  // namespace
 
-absl::Status InvalidField(absl::string_view field, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
-}
-
 bool IsValidUtf8(absl::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const unsigned char* end = p + text.size();
@@ -202,32 +219,45 @@ bool IsValidUtf8(absl::string_view text) {
       p += 3;
     }
     if (p == end) break;
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    // Well-formed sequences per Unicode Table 3-7: no overlong forms, no
-    // surrogates, nothing above U+10FFFF.
-    auto cont = [&](int i) { return (p[i] & 0xC0) == 0x80; };
-    if (c >= 0xC2 && c <= 0xDF) {
-      if (end - p < 2 || !cont(1)) return false;
-      p += 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      if (end - p < 3 || !cont(1) || !cont(2)) return false;
-      if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
-        return false;
-      p += 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      if (end - p < 4 || !cont(1) || !cont(2) || !cont(3)) return false;
-      if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-        return false;
-      p += 4;
-    } else {
-      return false;
-    }
+    size_t length = Utf8SequenceLength(p, end);
+    if (length == 0) return false;
+    p += length;
   }
   return true;
+}
+
+absl::Status InvalidField(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(Bounded(field), ": ", problem));
+}
+
+std::string Bounded(absl::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* end = p + text.size();
+  std::string out;
+  for (size_t chars = 0; p < end; ++chars) {
+    if (chars == kMaxQuotedChars) return absl::StrCat(out, "…");
+    size_t length = Utf8SequenceLength(p, end);
+    if (length > 1) {
+      out.append(reinterpret_cast<const char*>(p), length);
+      p += length;
+      continue;
+    }
+    unsigned char c = *p++;
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (length == 0 || c < 0x20 || c == 0x7F) {
+      absl::StrAppend(&out, "\\x", absl::Hex(c, absl::kZeroPad2));
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+std::string Quoted(absl::string_view text) {
+  return absl::StrCat("\"", Bounded(text), "\"");
 }
 
 bool IsVillageCode(absl::string_view code) {
@@ -254,15 +284,15 @@ absl::Status ValidateKey(const SchemaRegistry& schemas,
   if (!IsVillageCode(key.village())) {
     return InvalidField(
         "village",
-        absl::StrCat("\"", key.village(), "\" is not a 12-digit village code"));
+        absl::StrCat(Quoted(key.village()), " is not a 12-digit village code"));
   }
   if (schemas.FindCollection(key.collection()) == nullptr) {
-    return InvalidField("collection", absl::StrCat("unknown collection \"",
-                                                   key.collection(), "\""));
+    return InvalidField("collection", absl::StrCat("unknown collection ",
+                                                   Quoted(key.collection())));
   }
   if (!IsRecordId(key.id())) {
-    return InvalidField("id", absl::StrCat("\"", key.id(),
-                                           "\" is not 1-64 characters of "
+    return InvalidField("id", absl::StrCat(Quoted(key.id()),
+                                           " is not 1-64 characters of "
                                            "[A-Za-z0-9_-]"));
   }
   return absl::OkStatus();

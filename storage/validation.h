@@ -23,8 +23,22 @@ inline constexpr int kMaxContextEntries = 4096;
 inline constexpr int kMaxFieldsPerChange = 256;
 inline constexpr size_t kMaxChangeBytes = 512 * 1024;
 
+// Input quoted in an error message is cut after this many characters.
+inline constexpr size_t kMaxQuotedChars = 64;
+
 // INVALID_ARGUMENT "<field>: <problem>": the form of every field error.
+// `field` comes from the caller's input as often as not: it is cut like
+// Quoted's text (without quotes).
 absl::Status InvalidField(absl::string_view field, absl::string_view problem);
+
+// `text` from a request, safe to put in an error message: in double quotes,
+// at most kMaxQuotedChars characters (then "…"), with bytes that are not
+// UTF-8, control characters, quotes and backslashes escaped (\xNN, \", \\).
+// Messages never echo unbounded or malformed input.
+std::string Quoted(absl::string_view text);
+
+// Quoted without the quotes, for names (fields, collections) in messages.
+std::string Bounded(absl::string_view text);
 
 // True if `text` is well-formed UTF-8 (no overlong forms or surrogates).
 bool IsValidUtf8(absl::string_view text);

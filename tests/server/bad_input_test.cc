@@ -2,6 +2,9 @@
 // collections and fields, bad village codes, oversize batches and messages,
 // malformed checkpoints and prefixes. Each gets the right code and a message
 // naming the field or limit, and the server's store stays unchanged.
+#include <random>
+#include <string>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/county.h"
@@ -136,6 +139,78 @@ TEST_F(BadInputTest, AHelloWithoutAReplicaIdIsInvalidArgument) {
       RawStub::Context(county_.admin_token()).get(), hello, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("replica_id"));
+}
+
+TEST_F(BadInputTest, TextThatIsNotUtf8InAKeyIsInvalidArgumentNamingTheField) {
+  v1::PushRequest request;
+  request.set_replica_id(scratch_->store().replica_id());
+  *request.add_changes() = GoodChange("m1");
+  *request.add_changes() = GoodChange("m2");
+  request.mutable_changes(1)->mutable_key()->set_village("ZZZZZZZZZZZZ");
+  std::string bytes = request.SerializeAsString();
+  bytes.replace(bytes.find("ZZZZZZZZZZZZ"), 12,
+                "4401\xff\xfe"
+                "010010");
+  grpc::Status status = raw_.CallRaw("/villagesync.v1.SyncService/Push",
+                                     county_.admin_token(), bytes);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("changes[1].key.village"));
+  EXPECT_THAT(status.error_message(), HasSubstr("UTF-8"));
+  EXPECT_EQ(county_.server().store().last_seq(), 0u);
+}
+
+TEST_F(BadInputTest, RandomBytesAsARequestAreNeverAnInternalError) {
+  uint32_t seed = std::random_device{}();
+  SCOPED_TRACE(::testing::Message() << "seed " << seed);
+  std::mt19937 rng(seed);
+  const char* methods[] = {"/villagesync.v1.SyncService/Hello",
+                           "/villagesync.v1.SyncService/Push",
+                           "/villagesync.v1.SyncService/Pull",
+                           "/villagesync.v1.AdminService/ListConflicts",
+                           "/villagesync.v1.AdminService/AddUser"};
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes(rng() % 64, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    grpc::Status status =
+        raw_.CallRaw(methods[i % 5], county_.admin_token(), bytes);
+    ASSERT_NE(status.error_code(), grpc::StatusCode::INTERNAL)
+        << methods[i % 5] << ": " << status.error_message();
+    ASSERT_NE(status.error_code(), grpc::StatusCode::UNKNOWN);
+    if (!status.ok()) {
+      ASSERT_FALSE(status.error_message().empty());
+    }
+  }
+  EXPECT_EQ(county_.server().store().last_seq(), 0u);
+}
+
+TEST_F(BadInputTest, AnUnauthenticatedCallIsRefusedBeforeItsBodyIsRead) {
+  grpc::Status status = raw_.CallRaw("/villagesync.v1.SyncService/Push",
+                                     "not-a-token", "\xff\xff\xff");
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(BadInputTest, AHugeIdOrPrefixIsNotEchoedBackInFull) {
+  v1::Change change = GoodChange("m1");
+  change.mutable_key()->set_id(std::string(100 * 1024, 'x'));
+  v1::PushRequest request;
+  request.set_replica_id(scratch_->store().replica_id());
+  *request.add_changes() = change;
+  v1::PushResponse response;
+  ASSERT_TRUE(raw_.sync
+                  ->Push(RawStub::Context(county_.admin_token()).get(), request,
+                         &response)
+                  .ok());
+  ASSERT_EQ(response.results_size(), 1);
+  EXPECT_THAT(response.results(0).reason(), HasSubstr("id: "));
+  EXPECT_LT(response.results(0).reason().size(), 200u);
+
+  v1::PullRequest pull;
+  pull.set_village_prefix(std::string(100 * 1024, '9'));
+  v1::PullResponse pulled;
+  grpc::Status status = raw_.sync->Pull(
+      RawStub::Context(county_.admin_token()).get(), pull, &pulled);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(status.error_message().size(), 200u);
 }
 
 TEST_F(BadInputTest, AddingAUserWithAnUnknownRoleNamesTheField) {

@@ -171,6 +171,30 @@ TEST(Utf8Test, AcceptsChineseAndRejectsOverlongSurrogateAndTruncatedForms) {
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
 }
 
+TEST(QuotedTest, InputInAMessageIsCutEscapedAndNeverRawBytes) {
+  EXPECT_EQ(Quoted("杨家坪村"), "\"杨家坪村\"");
+  EXPECT_EQ(Quoted("a\"b\\c\n"), "\"a\\\"b\\\\c\\x0a\"");
+  EXPECT_EQ(Quoted("\xff\xe6\x9d"), "\"\\xff\\xe6\\x9d\"");
+  std::string long_id(100 * 1024, 'x');
+  std::string quoted = Quoted(long_id);
+  EXPECT_EQ(quoted, "\"" + std::string(kMaxQuotedChars, 'x') + "…\"");
+  // Characters, not bytes: 64 Chinese characters fit whole.
+  std::string chinese;
+  for (int i = 0; i < 70; ++i) chinese += "村";
+  EXPECT_EQ(Bounded(chinese).size(), kMaxQuotedChars * 3 + 3);
+  EXPECT_TRUE(IsValidUtf8(Bounded(chinese)));
+}
+
+TEST_F(ValidationTest, AnOversizeIdIsNotEchoedBack) {
+  absl::Status status =
+      store_->Put(NewMember(kVillage, std::string(100 * 1024, 'x'), "李"))
+          .status();
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("id: ")));
+  EXPECT_LT(status.message().size(), 200u);
+  ExpectUnchanged();
+}
+
 TEST_F(ValidationTest, EditOfAnAppendOnlyRecordIsAFailedPrecondition) {
   v1::RecordKey visit = Key(kVillage, "visits", "v1");
   ASSERT_THAT(store_->Put(Edit(visit, {{"date", testing::Date(2024, 5, 14)},

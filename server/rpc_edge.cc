@@ -1,0 +1,172 @@
+#include "server/rpc_edge.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/stubs/logging.h"
+#include "google/protobuf/unknown_field_set.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/support/method_handler.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
+#include "proto/grpc_status.h"
+#include "storage/validation.h"
+
+namespace villagesync {
+namespace {
+
+// Deeper nesting than any villagesync message has is not searched.
+constexpr int kMaxSearchDepth = 16;
+
+std::string FindInvalidUtf8At(const google::protobuf::Descriptor& type,
+                              absl::string_view bytes, int depth) {
+  google::protobuf::UnknownFieldSet fields;
+  if (depth > kMaxSearchDepth ||
+      !fields.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return "";
+  }
+  absl::flat_hash_map<int, int> seen;  // field number -> occurrences so far
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const google::protobuf::UnknownField& field = fields.field(i);
+    int index = seen[field.number()]++;
+    const google::protobuf::FieldDescriptor* descriptor =
+        type.FindFieldByNumber(field.number());
+    if (descriptor == nullptr ||
+        field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+      continue;
+    }
+    std::string name = descriptor->is_repeated()
+                           ? absl::StrCat(descriptor->name(), "[", index, "]")
+                           : descriptor->name();
+    const std::string& value = field.length_delimited();
+    if (descriptor->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+        !IsValidUtf8(value)) {
+      return name;
+    }
+    if (descriptor->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      std::string inner =
+          FindInvalidUtf8At(*descriptor->message_type(), value, depth + 1);
+      if (!inner.empty()) return absl::StrCat(name, ".", inner);
+    }
+  }
+  return "";
+}
+
+void LogProtobufMessage(google::protobuf::LogLevel level, const char* file,
+                        int line, const std::string& message) {
+  if (absl::StrContains(message, "invalid UTF-8 data when parsing")) return;
+  std::cerr << "[libprotobuf " << level << " " << file << ":" << line << "] "
+            << message << std::endl;
+}
+
+}  // namespace
+
+void QuietProtobufUtf8Errors() {
+  google::protobuf::SetLogHandler(LogProtobufMessage);
+}
+
+std::string FindInvalidUtf8(const google::protobuf::Descriptor& type,
+                            absl::string_view bytes) {
+  return FindInvalidUtf8At(type, bytes, 0);
+}
+
+absl::Status ParseRequest(const grpc::ByteBuffer& buffer,
+                          google::protobuf::Message* message) {
+  grpc::ByteBuffer copy(buffer);  // shares the slices; the reader needs a
+                                  // mutable buffer
+  grpc::ProtoBufferReader reader(&copy);
+  if (reader.status().ok() && message->ParseFromZeroCopyStream(&reader)) {
+    return absl::OkStatus();
+  }
+  // Rare: find out why, to name the field.
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (buffer.Dump(&slices).ok()) {
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  std::string path = FindInvalidUtf8(*message->GetDescriptor(), bytes);
+  if (!path.empty()) return InvalidField(path, "text is not valid UTF-8");
+  return absl::InvalidArgumentError(
+      absl::StrCat("request: not a valid ", message->GetTypeName(),
+                   " message (malformed protobuf)"));
+}
+
+absl::StatusOr<v1::UserInfo> AuthenticateCall(
+    const grpc::ServerContext& context, const UserStore& users) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "missing \"authorization: Bearer <token>\" metadata");
+  }
+  absl::string_view value(it->second.data(), it->second.size());
+  if (!absl::ConsumePrefix(&value, "Bearer ")) {
+    return absl::UnauthenticatedError(
+        "authorization metadata must be \"Bearer <token>\"");
+  }
+  return users.Authenticate(value);
+}
+
+RpcEdge::RpcEdge(std::string service, const UserStore* users)
+    : service_(std::move(service)), users_(users) {}
+
+std::vector<std::string> RpcEdge::Unhandled() const {
+  std::vector<std::string> missing;
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          service_);
+  if (service == nullptr) return {service_};
+  for (int i = 0; i < service->method_count(); ++i) {
+    const std::string& name = service->method(i)->name();
+    if (std::find(handled_.begin(), handled_.end(), name) == handled_.end()) {
+      missing.push_back(name);
+    }
+  }
+  return missing;
+}
+
+absl::Status RpcEdge::SerializeResponse(
+    const google::protobuf::Message& message, grpc::ByteBuffer* buffer) {
+  bool own_buffer = false;
+  grpc::Status status = grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                                               google::protobuf::Message>(
+      message, buffer, &own_buffer);
+  if (status.ok()) return absl::OkStatus();
+  return absl::InternalError("response: could not be serialized");
+}
+
+grpc::Status RpcEdge::Serve(const RawHandler& handler,
+                            grpc::ServerContext* context,
+                            const grpc::ByteBuffer* in,
+                            grpc::ByteBuffer* out) const {
+  absl::StatusOr<v1::UserInfo> caller = AuthenticateCall(*context, *users_);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(handler(*caller, *in, out));
+}
+
+void RpcEdge::AddMethod(absl::string_view method, RawHandler handler) {
+  handled_.emplace_back(method);
+  const std::string& path =
+      paths_.emplace_back(absl::StrCat("/", service_, "/", method));
+  using Raw = grpc::internal::RpcMethodHandler<RpcEdge, grpc::ByteBuffer,
+                                               grpc::ByteBuffer>;
+  grpc::Service::AddMethod(new grpc::internal::RpcServiceMethod(
+      path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
+      new Raw(
+          [handler = std::move(handler)](
+              RpcEdge* edge, grpc::ServerContext* context,
+              const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
+            return edge->Serve(handler, context, in, out);
+          },
+          this)));
+}
+
+}  // namespace villagesync
