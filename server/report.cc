@@ -1,6 +1,7 @@
 #include "server/report.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -27,6 +28,19 @@ struct VillageCounters {
   std::map<absl::CivilMonth, std::map<std::string, int64_t>> months;
 };
 
+// Report sums saturate rather than wrap: a figure stuck at the int64 limit is
+// wrong but visibly so, never negative.
+int64_t Plus(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<int64_t>::max()
+               : std::numeric_limits<int64_t>::min();
+}
+
+void Accumulate(int64_t* total, int64_t amount) {
+  *total = Plus(*total, amount);
+}
+
 std::string DayText(absl::CivilDay d) {
   return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
 }
@@ -46,8 +60,9 @@ std::map<std::string, VillageCounters> SplitCounters(
     if (parts.size() < 3) continue;
     VillageCounters& v = villages[std::string(parts[0])];
     if (parts[1] == "s") {
-      v.snapshot[absl::StrCat(parts[2], parts.size() > 3 ? "/" : "",
-                              parts.size() > 3 ? parts[3] : "")] += amount;
+      Accumulate(&v.snapshot[absl::StrCat(parts[2], parts.size() > 3 ? "/" : "",
+                                          parts.size() > 3 ? parts[3] : "")],
+                 amount);
       continue;
     }
     absl::CivilMonth month;
@@ -55,7 +70,7 @@ std::map<std::string, VillageCounters> SplitCounters(
         !InPeriod(period, month)) {
       continue;
     }
-    v.months[month][std::string(parts[3])] += amount;
+    Accumulate(&v.months[month][std::string(parts[3])], amount);
   }
   return villages;
 }
@@ -67,7 +82,7 @@ int64_t HeldIn(const VillageCounters& v, const std::string& type,
     auto month = v.months.find(first + i);
     if (month == v.months.end()) continue;
     auto it = month->second.find("meeting/" + type);
-    if (it != month->second.end()) held += it->second;
+    if (it != month->second.end()) Accumulate(&held, it->second);
   }
   return held;
 }
@@ -108,7 +123,7 @@ int64_t Sum(const VillageCounters& v, const std::string& name) {
   int64_t total = 0;
   for (const auto& [month, counters] : v.months) {
     auto it = counters.find(name);
-    if (it != counters.end()) total += it->second;
+    if (it != counters.end()) Accumulate(&total, it->second);
   }
   return total;
 }
@@ -129,9 +144,10 @@ void FillSnapshot(const VillageCounters& v, v1::ReportRow* row) {
   for (const auto& [name, amount] : v.snapshot) {
     if (amount == 0) continue;
     if (absl::StartsWith(name, "members/")) {
-      (*row->mutable_members_by_status())[name.substr(8)] += amount;
+      Accumulate(&(*row->mutable_members_by_status())[name.substr(8)], amount);
     } else if (absl::StartsWith(name, "development/")) {
-      (*row->mutable_development_by_stage())[name.substr(12)] += amount;
+      Accumulate(&(*row->mutable_development_by_stage())[name.substr(12)],
+                 amount);
     }
   }
 }
@@ -193,30 +209,32 @@ void AddMeeting(const v1::MeetingCompliance& m, v1::ReportRow* summary) {
     total->set_meeting_type(m.meeting_type());
     total->set_complies(true);
   }
-  total->set_held(total->held() + m.held());
-  total->set_required(total->required() + m.required());
+  total->set_held(Plus(total->held(), m.held()));
+  total->set_required(Plus(total->required(), m.required()));
   total->set_judged(total->judged() || m.judged());
   if (m.judged() && !m.complies()) total->set_complies(false);
 }
 
 void AddTo(const v1::ReportRow& row, v1::ReportRow* summary) {
   for (const auto& [k, n] : row.members_by_status())
-    (*summary->mutable_members_by_status())[k] += n;
+    Accumulate(&(*summary->mutable_members_by_status())[k], n);
   for (const auto& [k, n] : row.development_by_stage())
-    (*summary->mutable_development_by_stage())[k] += n;
+    Accumulate(&(*summary->mutable_development_by_stage())[k], n);
   for (const v1::MeetingCompliance& m : row.meetings()) {
     AddMeeting(m, summary);
   }
   summary->set_complies(summary->complies() && row.complies());
-  summary->set_attendance_present(summary->attendance_present() +
-                                  row.attendance_present());
-  summary->set_attendance_due(summary->attendance_due() + row.attendance_due());
-  summary->set_visits(summary->visits() + row.visits());
-  summary->set_requests_opened(summary->requests_opened() +
-                               row.requests_opened());
-  summary->set_requests_closed(summary->requests_closed() +
-                               row.requests_closed());
-  summary->set_open_conflicts(summary->open_conflicts() + row.open_conflicts());
+  summary->set_attendance_present(
+      Plus(summary->attendance_present(), row.attendance_present()));
+  summary->set_attendance_due(
+      Plus(summary->attendance_due(), row.attendance_due()));
+  summary->set_visits(Plus(summary->visits(), row.visits()));
+  summary->set_requests_opened(
+      Plus(summary->requests_opened(), row.requests_opened()));
+  summary->set_requests_closed(
+      Plus(summary->requests_closed(), row.requests_closed()));
+  summary->set_open_conflicts(
+      Plus(summary->open_conflicts(), row.open_conflicts()));
   summary->set_last_sync_micros(
       std::max(summary->last_sync_micros(), row.last_sync_micros()));
   summary->set_days_stale(std::max(summary->days_stale(), row.days_stale()));

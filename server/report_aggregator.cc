@@ -1,5 +1,7 @@
 #include "server/report_aggregator.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -20,9 +22,15 @@ std::string TextOf(const RecordView& view, absl::string_view name) {
   return v->has_enum_value() ? v->enum_value() : v->string_value();
 }
 
-int64_t IntOf(const RecordView& view, absl::string_view name) {
+// A count a record contributes, within [0, kMaxCount]: the schema bounds
+// counts, and records written before it did (or by an older server) must not
+// turn a report's sums negative. A pure function of the record, so adding
+// and later removing its contribution stays exact.
+int64_t CountOf(const RecordView& view, absl::string_view name) {
+  constexpr int64_t kMaxCount = 1000000;
   const v1::Value* v = FieldOf(view, name);
-  return v != nullptr && v->has_int_value() ? v->int_value() : 0;
+  if (v == nullptr || !v->has_int_value()) return 0;
+  return std::clamp<int64_t>(v->int_value(), 0, kMaxCount);
 }
 
 // "YYYY-MM" of a date field; "" if unset.
@@ -42,8 +50,8 @@ void Meeting(const RecordView& view, const std::string& v, Contribution* out) {
   if (month.empty()) return;
   std::string base = absl::StrCat(v, "/m/", month, "/");
   Add(out, absl::StrCat(base, "meeting/", TextOf(view, "type")), 1);
-  Add(out, absl::StrCat(base, "due"), IntOf(view, "due"));
-  Add(out, absl::StrCat(base, "present"), IntOf(view, "present"));
+  Add(out, absl::StrCat(base, "due"), CountOf(view, "due"));
+  Add(out, absl::StrCat(base, "present"), CountOf(view, "present"));
 }
 
 void Request(const RecordView& view, const std::string& v, Contribution* out) {

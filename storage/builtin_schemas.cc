@@ -30,6 +30,30 @@ v1::FieldSpec Int(const char* name, const char* description) {
   return Field(name, v1::FIELD_TYPE_INT64, description);
 }
 
+// A number of people, households, votes...: never negative, and bounded so
+// that sums in reports cannot overflow.
+v1::FieldSpec Count(const char* name, const char* description) {
+  v1::FieldSpec field = Int(name, description);
+  field.set_min_value(0);
+  field.set_max_value(1000000);
+  return field;
+}
+
+// A count that cannot exceed another count of the record (present <= due).
+v1::FieldSpec CountAtMost(const char* name, const char* description,
+                          const char* bound) {
+  v1::FieldSpec field = Count(name, description);
+  field.set_at_most_field(bound);
+  return field;
+}
+
+v1::FieldSpec Year(const char* name, const char* description) {
+  v1::FieldSpec field = Int(name, description);
+  field.set_min_value(1900);
+  field.set_max_value(2200);
+  return field;
+}
+
 v1::FieldSpec Bool(const char* name, const char* description) {
   return Field(name, v1::FIELD_TYPE_BOOL, description);
 }
@@ -123,7 +147,7 @@ v1::CollectionSchema OrgUnits() {
                   Ref("parent", "上级组织 parent organization"),
                   Date("valid_from", "生效日期 parent link effective from"),
                   Enum("grade", "分类定级 grade", {"先进", "一般", "后进"}),
-                  Int("member_count", "党员人数 number of members")});
+                  Count("member_count", "党员人数 number of members")});
 }
 
 v1::CollectionSchema Members() {
@@ -153,7 +177,7 @@ v1::CollectionSchema Households() {
       "Village households, for visits, requests and monitoring tags.",
       {Required(Str("head", "户主 head of household")),
        Str("village_group", "村民小组 village group"),
-       Int("size", "家庭人口 household size"),
+       Count("size", "家庭人口 household size"),
        Tags("tags", "户类标签 household tags", {"脱贫户", "监测户", "低保户"}),
        Pii(Str("phone", "联系电话 phone")),
        Pii(Str("id_no", "户主身份证号 head's ID card number"))});
@@ -174,10 +198,10 @@ v1::CollectionSchema Development() {
        List("sponsors", "入党介绍人 sponsors"),
        Date("notice_start", "公示开始 public notice start"),
        Date("notice_end", "公示结束 public notice end"),
-       Int("objections", "异议数 objections received"),
-       Int("vote_due", "票决应到 members due to vote"),
-       Int("vote_present", "票决实到 members present"),
-       Int("vote_yes", "赞成票 votes in favour"),
+       Count("objections", "异议数 objections received"),
+       Count("vote_due", "票决应到 members due to vote"),
+       CountAtMost("vote_present", "票决实到 members present", "vote_due"),
+       CountAtMost("vote_yes", "赞成票 votes in favour", "vote_present"),
        WritableBy(Date("approved_date", "乡镇审批日期 date approved"),
                   {"township", "admin"}),
        WritableBy(Str("approver", "审批人 approver"), {"township", "admin"})});
@@ -212,17 +236,17 @@ v1::CollectionSchema Projects() {
        Enum("model", "模式 model",
             {"党支部领办合作社", "村企联建", "资产租赁", "光伏", "其他"}),
        Money("investment", "投资 investment"),
-       Int("households_benefited", "带动户数 households benefited"),
+       Count("households_benefited", "带动户数 households benefited"),
        Str("status", "状态 status"),
        Money("operating_income", "经营性收入 operating income"),
-       Int("income_year", "收入年度 year of the income")});
+       Year("income_year", "收入年度 year of the income")});
 }
 
 v1::CollectionSchema Rectification() {
   return Mutable(
       "rectification", "软弱涣散整顿 rectification of weak organizations",
       "Yearly screening and rectification of weak village organizations.",
-      {Required(Int("year", "排查年度 screening year")),
+      {Required(Year("year", "排查年度 screening year")),
        Tags("problems", "问题类型 problems",
             {"瘫", "乱", "散", "软", "懒", "弱", "穷", "贪"}),
        Str("plan", "整顿方案 plan"),
@@ -274,12 +298,12 @@ v1::CollectionSchema Meetings() {
                 {"支部党员大会", "支委会", "党小组会", "党课", "主题党日",
                  "组织生活会", "民主评议党员", "两委联席会", "村民代表会议"})),
        Required(Date("date", "日期 date")),
-       Required(Str("topic", "主题 topic")), Int("due", "应到 due to attend"),
-       Int("present", "实到 present"),
-       Int("absent_work", "缺席-外出务工 absent, working away"),
-       Int("absent_sick", "缺席-病 absent, sick"),
-       Int("absent_leave", "缺席-事 absent, on leave"),
-       Int("absent_no_reason", "缺席-无故 absent without reason"),
+       Required(Str("topic", "主题 topic")), Count("due", "应到 due to attend"),
+       CountAtMost("present", "实到 present", "due"),
+       Count("absent_work", "缺席-外出务工 absent, working away"),
+       Count("absent_sick", "缺席-病 absent, sick"),
+       Count("absent_leave", "缺席-事 absent, on leave"),
+       Count("absent_no_reason", "缺席-无故 absent without reason"),
        Ref("matter", "关联四议两公开 related matter"),
        Str("speaker", "授课人 speaker")});
 }
@@ -315,7 +339,7 @@ v1::CollectionSchema Dues() {
 v1::CollectionSchema Appraisals() {
   return AppendOnly("appraisals", "民主评议 member appraisals",
                     "Yearly democratic appraisal results.",
-                    {Required(Int("year", "年度 year")),
+                    {Required(Year("year", "年度 year")),
                      Required(Str("member", "党员 member")),
                      Required(Enum("result", "评议结果 result",
                                    {"优秀", "合格", "基本合格", "不合格"}))});

@@ -25,7 +25,8 @@ const v1::FieldState* FindField(const Record* current,
   return nullptr;
 }
 
-absl::Status CheckFields(const SchemaRegistry& schemas, const LocalEdit& edit) {
+absl::Status CheckFields(const SchemaRegistry& schemas, const Record* current,
+                         const LocalEdit& edit) {
   absl::flat_hash_set<std::string> seen;
   for (const auto& [name, value] : edit.fields) {
     const v1::FieldSpec* spec = schemas.FindField(edit.key.collection(), name);
@@ -35,12 +36,20 @@ absl::Status CheckFields(const SchemaRegistry& schemas, const LocalEdit& edit) {
                                        edit.key.collection(), "\""));
     }
     if (!seen.insert(name).second) return InvalidField(name, "given twice");
-    VS_RETURN_IF_ERROR(ValidateValue(*spec, value));
+    VS_RETURN_IF_ERROR(ValidateValue(schemas, *spec, value));
     if (spec->required() && IsCleared(value)) {
       return InvalidField(name, "required field cannot be cleared");
     }
   }
-  return absl::OkStatus();
+  IntValues ints;
+  if (current != nullptr) ints = IntsOf(current->stored);
+  for (const auto& [name, value] : edit.fields) {
+    ints.erase(name);
+    if (value.kind_case() == v1::Value::kIntValue) {
+      ints[name].push_back(value.int_value());
+    }
+  }
+  return CheckIntBounds(*schemas.FindCollection(edit.key.collection()), ints);
 }
 
 absl::Status CheckRequired(const v1::CollectionSchema& schema,
@@ -79,7 +88,7 @@ absl::Status CheckPut(const SchemaRegistry& schemas, const Record* current,
         "record whose \"corrects\" field points at this one"));
   }
   if (edit.fields.empty()) return InvalidField("fields", "nothing to write");
-  VS_RETURN_IF_ERROR(CheckFields(schemas, edit));
+  VS_RETURN_IF_ERROR(CheckFields(schemas, live ? current : nullptr, edit));
   if (!live) VS_RETURN_IF_ERROR(CheckRequired(schema, edit));
   return absl::OkStatus();
 }

@@ -143,7 +143,8 @@ absl::Status CheckDots(absl::string_view field, const v1::FieldState& state) {
   return absl::OkStatus();
 }
 
-absl::Status CheckField(const v1::CollectionSchema& schema,
+absl::Status CheckField(const SchemaRegistry& schemas,
+                        const v1::CollectionSchema& schema,
                         const v1::FieldSpec* spec, const v1::FieldState& state,
                         bool creates) {
   if (spec == nullptr) {
@@ -154,11 +155,25 @@ absl::Status CheckField(const v1::CollectionSchema& schema,
   VS_RETURN_IF_ERROR(CheckDots(spec->name(), state));
   bool has_value = false;
   for (const v1::Sibling& s : state.siblings()) {
-    VS_RETURN_IF_ERROR(ValidateValue(*spec, s.value()));
+    VS_RETURN_IF_ERROR(ValidateValue(schemas, *spec, s.value()));
     has_value = has_value || !IsCleared(s.value());
   }
   if (creates && spec->required() && !has_value) {
     return InvalidField(spec->name(), "required field has no value");
+  }
+  return absl::OkStatus();
+}
+
+// A deletion marker holds true (deleted) or false (re-created), nothing else.
+absl::Status CheckDeletionMarker(const v1::FieldState& deletion) {
+  VS_RETURN_IF_ERROR(CheckDots("deletion", deletion));
+  for (const v1::Sibling& s : deletion.siblings()) {
+    if (!IsCleared(s.value()) &&
+        s.value().kind_case() != v1::Value::kBoolValue) {
+      return InvalidField("deletion",
+                          "a deletion marker holds true or false, no other "
+                          "value");
+    }
   }
   return absl::OkStatus();
 }
@@ -298,7 +313,54 @@ absl::Status ValidateKey(const SchemaRegistry& schemas,
   return absl::OkStatus();
 }
 
-absl::Status ValidateValue(const v1::FieldSpec& spec, const v1::Value& value) {
+namespace {
+
+void AddInts(const v1::FieldState& state, IntValues* values) {
+  for (const v1::Sibling& s : state.siblings()) {
+    if (s.value().kind_case() == v1::Value::kIntValue) {
+      (*values)[state.name()].push_back(s.value().int_value());
+    }
+  }
+}
+
+}  // namespace
+
+IntValues IntsOf(const storage::StoredRecord& record) {
+  IntValues values;
+  for (const storage::StoredField& f : record.fields()) {
+    AddInts(f.state(), &values);
+  }
+  return values;
+}
+
+void OverlayInts(const v1::Change& change, IntValues* values) {
+  for (const v1::FieldState& f : change.fields()) {
+    values->erase(f.name());
+    AddInts(f, values);
+  }
+}
+
+absl::Status CheckIntBounds(const v1::CollectionSchema& schema,
+                            const IntValues& values) {
+  for (const v1::FieldSpec& spec : schema.fields()) {
+    if (spec.at_most_field().empty()) continue;
+    auto value = values.find(spec.name());
+    auto bound = values.find(spec.at_most_field());
+    if (value == values.end() || bound == values.end()) continue;
+    for (int64_t v : value->second) {
+      for (int64_t b : bound->second) {
+        if (v <= b) continue;
+        return InvalidField(
+            spec.name(), absl::StrCat(v, " is more than ", spec.at_most_field(),
+                                      " (", b, ")"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateValue(const SchemaRegistry& schemas,
+                           const v1::FieldSpec& spec, const v1::Value& value) {
   if (IsCleared(value)) return absl::OkStatus();
   if (value.kind_case() != KindFor(spec.type())) {
     return InvalidField(spec.name(),
@@ -317,6 +379,23 @@ absl::Status ValidateValue(const v1::FieldSpec& spec, const v1::Value& value) {
           !IsRecordId(value.ref_value().id())) {
         return InvalidField(spec.name(),
                             "reference needs a village code and an id");
+      }
+      if (schemas.FindCollection(value.ref_value().collection()) == nullptr) {
+        return InvalidField(
+            spec.name(), absl::StrCat("reference to unknown collection ",
+                                      Quoted(value.ref_value().collection())));
+      }
+      return absl::OkStatus();
+    case v1::Value::kIntValue:
+      if (spec.has_min_value() && value.int_value() < spec.min_value()) {
+        return InvalidField(spec.name(), absl::StrCat(value.int_value(),
+                                                      " is below the minimum ",
+                                                      spec.min_value()));
+      }
+      if (spec.has_max_value() && value.int_value() > spec.max_value()) {
+        return InvalidField(spec.name(), absl::StrCat(value.int_value(),
+                                                      " is above the maximum ",
+                                                      spec.max_value()));
       }
       return absl::OkStatus();
     default:
@@ -345,9 +424,12 @@ absl::Status ValidateChange(const SchemaRegistry& schemas,
     const v1::FieldSpec* spec =
         schemas.FindField(change.key().collection(), f.name());
     VS_RETURN_IF_ERROR(
-        CheckField(schema, spec, f, change.creates() && !deletes));
+        CheckField(schemas, schema, spec, f, change.creates() && !deletes));
   }
-  VS_RETURN_IF_ERROR(CheckDots("deletion", change.deletion()));
+  VS_RETURN_IF_ERROR(CheckDeletionMarker(change.deletion()));
+  IntValues ints;
+  OverlayInts(change, &ints);
+  VS_RETURN_IF_ERROR(CheckIntBounds(schema, ints));
   if (change.creates() && !deletes) {
     VS_RETURN_IF_ERROR(CheckRequiredPresent(schema, seen));
   }

@@ -6,10 +6,14 @@
 #define VILLAGESYNC_STORAGE_VALIDATION_H_
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "proto/records.pb.h"
+#include "storage/record_format.pb.h"
 #include "storage/schema_registry.h"
 
 namespace villagesync {
@@ -59,16 +63,33 @@ absl::Status ValidateKey(const SchemaRegistry& schemas,
                          const v1::RecordKey& key);
 
 // OK if `value` has the type `spec` declares (or is cleared), its enum values
-// are declared and its size is within the limits; otherwise INVALID_ARGUMENT
-// naming the field.
-absl::Status ValidateValue(const v1::FieldSpec& spec, const v1::Value& value);
+// are declared, its integer lies within the field's bounds, its reference
+// names a known collection, and its size is within the limits; otherwise
+// INVALID_ARGUMENT naming the field.
+absl::Status ValidateValue(const SchemaRegistry& schemas,
+                           const v1::FieldSpec& spec, const v1::Value& value);
+
+// Integer values of a record's fields, by field name (a field in conflict
+// has several).
+using IntValues = absl::flat_hash_map<std::string, std::vector<int64_t>>;
+
+// The integer values of a stored record; and `values` with the fields
+// `change` touches replaced by what it writes.
+IntValues IntsOf(const storage::StoredRecord& record);
+void OverlayInts(const v1::Change& change, IntValues* values);
+
+// OK if every field with `at_most_field` is at most that field, wherever
+// `values` holds both; INVALID_ARGUMENT naming the field otherwise.
+absl::Status CheckIntBounds(const v1::CollectionSchema& schema,
+                            const IntValues& values);
 
 // Validates a change received from another replica, using only the change
 // itself so that every replica accepts or refuses it alike: key, known
-// fields, typed values, well-formed dots and contexts, required fields when
-// the change creates the record, and for append-only collections that the
-// change only creates. INVALID_ARGUMENT naming the field, or
-// FAILED_PRECONDITION for an edit of an append-only record.
+// fields, typed values within their bounds (at_most_field where the change
+// carries both fields), well-formed dots and contexts, a deletion marker of
+// booleans, required fields when the change creates the record, and for
+// append-only collections that the change only creates. INVALID_ARGUMENT naming
+// the field, or FAILED_PRECONDITION for an edit of an append-only record.
 absl::Status ValidateChange(const SchemaRegistry& schemas,
                             const v1::Change& change);
 

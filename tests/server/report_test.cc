@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/conflict_inbox.h"
+#include "server/report_aggregator.h"
 #include "tests/testing/county.h"
 #include "tests/testing/records.h"
 #include "tests/testing/status_matchers.h"
@@ -257,6 +258,23 @@ TEST_F(ReportTest, ACountyUserAskingForAnotherCountyIsPermissionDenied) {
   EXPECT_THAT(
       office_->Report(request),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("period")));
+}
+
+TEST(ReportAggregatorTest, ACountOutOfBoundsNeverTurnsSumsNegative) {
+  // Two meetings stored before counts had bounds, each claiming 2^63-1
+  // members due and present.
+  RecordView view;
+  view.key = Key(kV1, "meetings", "m1");
+  view.fields.push_back({"date", Date(2024, 5, 2), FieldStatus::kClean});
+  view.fields.push_back({"due", Int(INT64_MAX), FieldStatus::kClean});
+  view.fields.push_back({"present", Int(INT64_MAX), FieldStatus::kClean});
+  view.fields.push_back({"type", Enum("支委会"), FieldStatus::kClean});
+  Contribution sum;
+  ReportAggregator aggregator;
+  aggregator.Contribute(view, &sum);
+  aggregator.Contribute(view, &sum);
+  EXPECT_EQ(sum[absl::StrCat(kV1, "/m/2024-05/due")], 2000000);
+  EXPECT_EQ(sum[absl::StrCat(kV1, "/m/2024-05/present")], 2000000);
 }
 
 }  // namespace

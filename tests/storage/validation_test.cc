@@ -272,6 +272,81 @@ TEST_F(ValidationTest, RemoteEditOfAnAppendOnlyRecordIsRejected) {
   ExpectRejected(edit, absl::StatusCode::kFailedPrecondition, "append-only");
 }
 
+TEST_F(ValidationTest, AReferenceToAnUnknownOrEmptyCollectionIsRejected) {
+  v1::Value ref;
+  *ref.mutable_ref_value() = Key(kVillage, "photos", "p1");
+  EXPECT_THAT(store_->Put(Edit(Key(kVillage, "org_units", "o1"),
+                               {{"name", Str("第一支部")},
+                                {"kind", Enum("党支部")},
+                                {"parent", ref}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("parent"), HasSubstr("photos"))));
+  ref.mutable_ref_value()->clear_collection();
+  EXPECT_THAT(store_->Put(Edit(Key(kVillage, "org_units", "o1"),
+                               {{"name", Str("第一支部")},
+                                {"kind", Enum("党支部")},
+                                {"parent", ref}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("parent")));
+  ExpectUnchanged();
+}
+
+TEST_F(ValidationTest, ARemoteDeletionMarkerCarryingAValueIsRejected) {
+  v1::Change bad = RemoteMember("m2");
+  v1::Sibling* marker = bad.mutable_deletion()->add_siblings();
+  marker->mutable_value()->set_string_value("deleted, sort of");
+  *marker->mutable_dot() = bad.fields(0).siblings(0).dot();
+  *bad.mutable_deletion()->mutable_context() = bad.fields(0).context();
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, "deletion");
+}
+
+TEST_F(ValidationTest, CountsOutsideTheirBoundsAreRejectedNamingTheField) {
+  v1::RecordKey meeting = Key(kVillage, "meetings", "mt1");
+  auto Meeting = [&](int64_t due, int64_t present) {
+    return Edit(meeting, {{"type", Enum("支委会")},
+                          {"date", testing::Date(2024, 5, 1)},
+                          {"topic", Str("学习")},
+                          {"due", testing::Int(due)},
+                          {"present", testing::Int(present)}});
+  };
+  EXPECT_THAT(store_->Put(Meeting(-1, 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("due")));
+  EXPECT_THAT(store_->Put(Meeting(int64_t{1} << 62, 0)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("due")));
+  EXPECT_THAT(store_->Put(Meeting(5, 7)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("present"), HasSubstr("due"))));
+  ExpectUnchanged();
+  // The same from another replica: present above due in the create.
+  auto remote = other_->Put(Meeting(5, 5));
+  ASSERT_THAT(remote, IsOk());
+  v1::Change bad = *remote;
+  for (v1::FieldState& f : *bad.mutable_fields()) {
+    if (f.name() == "present") {
+      f.mutable_siblings(0)->mutable_value()->set_int_value(9);
+    }
+  }
+  ExpectRejected(bad, absl::StatusCode::kInvalidArgument, "present");
+  EXPECT_THAT(store_->Put(Meeting(5, 5)), IsOk());
+}
+
+TEST_F(ValidationTest, AnEditCannotRaiseACountAboveItsBoundInTheRecord) {
+  v1::RecordKey applicant = Key(kVillage, "development", "d1");
+  ASSERT_THAT(store_->Put(Edit(applicant, {{"person", Str("赵")},
+                                           {"stage", Enum("发展对象")},
+                                           {"vote_due", testing::Int(10)},
+                                           {"vote_present", testing::Int(8)}})),
+              IsOk());
+  EXPECT_THAT(
+      store_->Put(Edit(applicant, {{"vote_present", testing::Int(11)}})),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("vote_present")));
+  EXPECT_THAT(store_->Put(Edit(applicant, {{"vote_due", testing::Int(7)}})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("vote_present")));
+  EXPECT_THAT(store_->Put(Edit(applicant, {{"vote_yes", testing::Int(8)}})),
+              IsOk());
+}
+
 TEST_F(ValidationTest, ARejectedChangeDoesNotBlockTheChangesBehindIt) {
   v1::Change bad = RemoteMember("m2");
   bad.mutable_key()->set_village("4401");
