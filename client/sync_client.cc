@@ -15,6 +15,7 @@
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "proto/sync.grpc.pb.h"
+#include "storage/device_writes.h"
 #include "storage/durable_file.h"
 
 namespace villagesync {
@@ -202,14 +203,70 @@ class SyncRound {
 
   absl::Status Run(SyncReport* report) {
     report_ = report;
+    ForgetOtherIdentity();
     VS_ASSIGN_OR_RETURN(v1::HelloResponse hello, SayHello(session_, store_));
+    if (Forked(hello)) {
+      VS_ASSIGN_OR_RETURN(hello, TakeNewIdentity());
+    }
     VS_RETURN_IF_ERROR(AdoptServer(hello));
-    VS_RETURN_IF_ERROR(PushOutbox());
+    absl::Status pushed = PushOutbox();
+    if (MustTakeNewIdentity(pushed)) {
+      VS_ASSIGN_OR_RETURN(hello, TakeNewIdentity());
+      VS_RETURN_IF_ERROR(AdoptServer(hello));
+      pushed = PushOutbox();
+    }
+    VS_RETURN_IF_ERROR(pushed);
     if (options_.skip_pull) return absl::OkStatus();
     return PullAll();
   }
 
  private:
+  // Sync state kept for another replica id (a new identity whose state was
+  // not saved yet) starts again.
+  void ForgetOtherIdentity() {
+    if (state_.identity() == store_.replica_id()) return;
+    state_.set_identity(store_.replica_id());
+    state_.clear_lineage();
+    state_.clear_pending_lineage();
+    state_.clear_acked_counter();
+    state_.clear_pushed_seq();
+  }
+
+  // True if this store is a copy that forked from the one the server knows
+  // (restored from an older copy): the server holds pushes of our id we do
+  // not know, or dots of it above our counter. Its next dots could repeat
+  // ones the server holds. A counter far above the server's is broken too.
+  // (A server that lost pushes we made, restored from an older copy itself,
+  // knows an older lineage and less of ours than it acknowledged: we send
+  // them again, see AdoptServer.)
+  bool Forked(const v1::HelloResponse& hello) const {
+    const std::string& known = hello.lineage();
+    if (!known.empty() && known != state_.lineage() &&
+        known != state_.pending_lineage() &&
+        hello.received_seq() >= state_.pushed_seq()) {
+      return true;
+    }
+    uint64_t counter = store_.dot_counter();
+    return hello.highest_counter() > counter ||
+           counter - hello.highest_counter() > kMaxDotGap;
+  }
+
+  static bool MustTakeNewIdentity(const absl::Status& status) {
+    return absl::IsFailedPrecondition(status) &&
+           absl::StrContains(status.message(), kTakeNewIdentity);
+  }
+
+  // Becomes a new replica (docs/DESIGN.md, "Restores"): the outbox is
+  // written again under a new id, which then says Hello.
+  absl::StatusOr<v1::HelloResponse> TakeNewIdentity() {
+    VS_RETURN_IF_ERROR(
+        store_.TakeNewIdentity(state_.push_checkpoint(), state_.acked_counter())
+            .status());
+    ForgetOtherIdentity();
+    report_->new_identity = true;
+    VS_RETURN_IF_ERROR(save_());
+    return SayHello(session_, store_);
+  }
   // Notes who we are and what the server holds of ours; rewinds the outbox
   // if the server lost what it had acknowledged.
   absl::Status AdoptServer(const v1::HelloResponse& hello) {
@@ -220,7 +277,16 @@ class SyncRound {
     // it translates or refuses the pull position, and received_seq below
     // rewinds the outbox to what it holds.
     state_.set_server_replica_id(hello.server_replica_id());
+    if (!state_.pending_lineage().empty() &&
+        hello.lineage() == state_.pending_lineage()) {
+      // Our last push was applied; its answer was lost.
+      state_.set_lineage(state_.pending_lineage());
+    }
+    state_.clear_pending_lineage();
     if (hello.received_seq() < state_.pushed_seq()) {
+      // The server lost pushes it had acknowledged: our lineage continues
+      // from the last one it holds.
+      state_.set_lineage(hello.lineage());
       VS_ASSIGN_OR_RETURN(std::string rewind,
                           store_.CheckpointAt(hello.received_seq()));
       state_.set_push_checkpoint(std::move(rewind));
@@ -237,37 +303,80 @@ class SyncRound {
       query.own_writes_only = true;
       query.max_changes = options_.push_batch;
       VS_ASSIGN_OR_RETURN(ChangePage page, store_.ReadChanges(query));
-      VS_RETURN_IF_ERROR(PushPage(page));
-      state_.set_push_checkpoint(page.checkpoint);
+      std::string acknowledged = page.checkpoint;
+      VS_RETURN_IF_ERROR(PushPage(page, &acknowledged));
+      state_.set_push_checkpoint(std::move(acknowledged));
       VS_RETURN_IF_ERROR(save_());
       if (options_.progress) options_.progress("push", report_->pushed);
-      if (!page.more) return absl::OkStatus();
+      if (!page.more || report_->deferred > 0) return absl::OkStatus();
     }
   }
 
-  absl::Status PushPage(const ChangePage& page) {
+  // What we send of `page`: our own writes (a device speaks only for
+  // itself), inside our scope.
+  v1::PushRequest RequestFor(const ChangePage& page) {
     v1::PushRequest request;
     request.set_replica_id(store_.replica_id());
     for (const v1::Change& change : page.changes) {
-      if (InScope(state_.scope(), change)) {
-        *request.add_changes() = change;
-      } else {
+      if (!InScope(state_.scope(), change)) {
         ++report_->held_outside_scope;
+        continue;
+      }
+      v1::Change own = change;
+      if (KeepOwnValuesOnly(store_.replica_id(), &own)) {
+        *request.add_changes() = std::move(own);
       }
     }
+    request.set_lineage(state_.lineage());
+    request.set_next_lineage(NextLineage(state_.lineage(), request.changes()));
+    return request;
+  }
+
+  // Pushes `page`. If the server defers a change, `*acknowledged` becomes
+  // the position just before it: it and what follows stay in the outbox.
+  absl::Status PushPage(const ChangePage& page, std::string* acknowledged) {
+    v1::PushRequest request = RequestFor(page);
     if (request.changes_size() == 0) return absl::OkStatus();
+    // Saved before sending: if the answer is lost, Hello tells whether the
+    // push was applied.
+    state_.set_pending_lineage(request.next_lineage());
+    VS_RETURN_IF_ERROR(save_());
     v1::PushResponse response;
     VS_RETURN_IF_ERROR(session_.Call("push", [&](grpc::ClientContext* context) {
       return session_.sync().Push(context, request, &response);
     }));
+    state_.set_lineage(request.next_lineage());
+    state_.clear_pending_lineage();
     for (int i = 0; i < response.results_size(); ++i) {
-      Tally(request.changes(i), response.results(i), "");
-      if (response.results(i).outcome() != v1::APPLY_OUTCOME_REJECTED) {
-        ++report_->pushed;
+      const v1::Change& change = request.changes(i);
+      const v1::ApplyResult& result = response.results(i);
+      if (result.outcome() == v1::APPLY_OUTCOME_DEFERRED) {
+        report_->deferred = response.results_size() - i;
+        VS_ASSIGN_OR_RETURN(*acknowledged,
+                            store_.CheckpointAt(change.seq() - 1));
+        break;
       }
+      Tally(change, result, "");
+      if (result.outcome() == v1::APPLY_OUTCOME_REJECTED) continue;
+      ++report_->pushed;
+      state_.set_acked_counter(
+          std::max(state_.acked_counter(), HighestCounter(change)));
     }
     state_.set_pushed_seq(response.received_seq());
     return absl::OkStatus();
+  }
+
+  static uint64_t HighestCounter(const v1::Change& change) {
+    uint64_t highest = 0;
+    for (const v1::FieldState& f : change.fields()) {
+      for (const v1::Sibling& s : f.siblings()) {
+        highest = std::max(highest, s.dot().counter());
+      }
+    }
+    for (const v1::Sibling& s : change.deletion().siblings()) {
+      highest = std::max(highest, s.dot().counter());
+    }
+    return highest;
   }
 
   absl::Status PullAll() {

@@ -57,6 +57,13 @@ struct SyncReport {
   bool resent_lost_changes = false;
   // True if the pull restarted from the beginning (new server lineage).
   bool pull_restarted = false;
+  // Pushed changes the server deferred (it has not yet received writes they
+  // build on: it lags behind a server this device synced with before).
+  // They stay in the outbox and go again at the next sync.
+  int deferred = 0;
+  // True if this device took a new replica id: its store had been restored
+  // from an older copy, so its recent edits were sent under the new id.
+  bool new_identity = false;
 };
 
 // What `status` shows.

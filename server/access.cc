@@ -43,10 +43,14 @@ absl::Status CheckCanWrite(const v1::UserInfo& user, const v1::Change& change,
   if (!InScope(user, key.village())) {
     return Denied(user, absl::StrCat("write village ", Quoted(key.village())));
   }
-  bool deletes = change.deletion().siblings_size() > 0;
-  if (deletes && !WritesRecords(user.role())) {
-    return Denied(user, absl::StrCat("delete ", Bounded(key.collection()), "/",
-                                     Bounded(key.id())));
+  // Writing the deletion marker at all (a delete, or superseding one: an
+  // undelete) needs the right to delete.
+  const v1::FieldState& marker = change.deletion();
+  bool touches_marker = marker.siblings_size() > 0 || marker.context_size() > 0;
+  if (touches_marker && !WritesRecords(user.role())) {
+    return Denied(user,
+                  absl::StrCat("delete or undelete ", Bounded(key.collection()),
+                               "/", Bounded(key.id())));
   }
   for (const v1::FieldState& f : change.fields()) {
     const v1::FieldSpec* spec = schemas.FindField(key.collection(), f.name());

@@ -20,7 +20,8 @@ namespace villagesync {
 bool InScope(const v1::UserInfo& user, absl::string_view village);
 
 // OK if `user` may write everything `change` writes: the record's village in
-// scope, a role that writes records, and every field writable by the role.
+// scope, every field writable by the role, and the deletion marker (a delete,
+// or an undelete superseding one) only by a role that may delete.
 // PERMISSION_DENIED naming the village or field otherwise.
 absl::Status CheckCanWrite(const v1::UserInfo& user, const v1::Change& change,
                            const SchemaRegistry& schemas);

@@ -10,12 +10,12 @@
 namespace villagesync {
 
 AdminServiceImpl::AdminServiceImpl(
-    RecordStore* store, UserStore* users,
+    RecordStore* store, UserStore* users, const DeviceRegistry* devices,
     std::function<std::vector<v1::PeerStatus>()> peers)
     : RpcEdge("villagesync.v1.AdminService", users),
       users_(users),
       inbox_(store, users),
-      reports_(store),
+      reports_(store, devices),
       peers_(std::move(peers)) {
   using v1::UserInfo;
   Handle<v1::AddUserRequest, v1::AddUserResponse>(

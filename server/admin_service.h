@@ -22,6 +22,7 @@ class AdminServiceImpl final : public RpcEdge {
   // `store` and `users` must outlive the service; `peers` reports how
   // replication with each peer stands.
   AdminServiceImpl(RecordStore* store, UserStore* users,
+                   const DeviceRegistry* devices,
                    std::function<std::vector<v1::PeerStatus>()> peers);
 
  private:

@@ -8,8 +8,8 @@
 #include "storage/validation.h"
 
 namespace villagesync {
-CountyReports::CountyReports(RecordStore* store)
-    : store_(store), rules_(store) {}
+CountyReports::CountyReports(RecordStore* store, const DeviceRegistry* devices)
+    : store_(store), devices_(devices), rules_(store) {}
 
 absl::Status CountyReports::ListRules(const v1::UserInfo& caller,
                                       v1::ListRulesResponse* response) const {
@@ -36,7 +36,8 @@ absl::Status CountyReports::Report(const v1::UserInfo& caller,
   VS_ASSIGN_OR_RETURN(std::string region,
                       RegionFor(caller, request.region_prefix()));
   VS_ASSIGN_OR_RETURN(std::vector<v1::Rule> rules, rules_.List());
-  VS_ASSIGN_OR_RETURN(*response, BuildReport(*store_, rules, region,
+  VS_ASSIGN_OR_RETURN(std::vector<v1::Device> devices, devices_->List());
+  VS_ASSIGN_OR_RETURN(*response, BuildReport(*store_, rules, devices, region,
                                              request.period(), absl::Now()));
   return absl::OkStatus();
 }

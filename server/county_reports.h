@@ -6,15 +6,16 @@
 
 #include "absl/status/status.h"
 #include "proto/admin.pb.h"
+#include "server/device_registry.h"
 #include "server/rule_table.h"
 #include "storage/record_store.h"
 
 namespace villagesync {
 
-// Thread-safe; `store` must outlive it.
+// Thread-safe; `store` and `devices` must outlive it.
 class CountyReports {
  public:
-  explicit CountyReports(RecordStore* store);
+  CountyReports(RecordStore* store, const DeviceRegistry* devices);
 
   absl::Status ListRules(const v1::UserInfo& caller,
                          v1::ListRulesResponse* response) const;
@@ -27,6 +28,7 @@ class CountyReports {
 
  private:
   RecordStore* const store_;
+  const DeviceRegistry* const devices_;
   RuleTable rules_;
 };
 

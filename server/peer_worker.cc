@@ -33,20 +33,6 @@ absl::StatusOr<std::string> ReadMeta(const RecordStore& store,
   return value.value_or("");
 }
 
-// Each device's scope, from the sync times noted on Hello.
-absl::StatusOr<std::map<uint64_t, std::string>> DeviceScopes(
-    const RecordStore& store) {
-  VS_ASSIGN_OR_RETURN(auto rows, store.ScanMeta("devices/"));
-  std::map<uint64_t, std::string> scopes;
-  for (const auto& row : rows) {
-    v1::DeviceSync device;
-    if (device.ParseFromString(row.second)) {
-      scopes[device.replica_id()] = device.scope();
-    }
-  }
-  return scopes;
-}
-
 bool Pushes(const v1::Peer& peer) {
   return peer.direction() == v1::DIRECTION_PUSH ||
          peer.direction() == v1::DIRECTION_BOTH;
@@ -59,8 +45,10 @@ bool Pulls(const v1::Peer& peer) {
 
 }  // namespace
 
-PeerWorker::PeerWorker(RecordStore* store, v1::Peer peer, absl::Duration idle)
+PeerWorker::PeerWorker(RecordStore* store, const DeviceRegistry* devices,
+                       v1::Peer peer, absl::Duration idle)
     : store_(store),
+      devices_(devices),
       peer_(std::move(peer)),
       idle_(idle),
       pushes_(Pushes(peer_)),
@@ -216,18 +204,23 @@ absl::StatusOr<ChangePage> PeerWorker::ReadOutgoing(const std::string& after,
   return page;
 }
 
-// Device watermarks the peer may take over: only for a full copy (every
-// collection, personal data included) and devices inside its region.
+// Device watermarks and registrations the peer may take over: only for a
+// full copy (every collection, personal data included) and devices inside
+// its region.
 absl::StatusOr<std::vector<v1::Watermark>> PeerWorker::Forwardable(
     uint64_t peer_replica) {
   std::vector<v1::Watermark> forward;
   if (!peer_.collections().empty() || strip_pii_) return forward;
   VS_ASSIGN_OR_RETURN(auto marks, store_->Watermarks());
-  VS_ASSIGN_OR_RETURN(auto scopes, DeviceScopes(*store_));
+  VS_ASSIGN_OR_RETURN(std::vector<v1::Device> devices, devices_->List());
+  std::map<uint64_t, const v1::Device*> registered;
+  for (const v1::Device& d : devices) {
+    if (!d.server()) registered[d.replica_id()] = &d;
+  }
   for (const auto& [replica, seq] : marks) {
-    auto scope = scopes.find(replica);
-    if (replica == peer_replica || scope == scopes.end() ||
-        !absl::StartsWith(scope->second, peer_.region_prefix())) {
+    auto device = registered.find(replica);
+    if (replica == peer_replica || device == registered.end() ||
+        !absl::StartsWith(device->second->scope(), peer_.region_prefix())) {
       continue;
     }
     auto sent = forwarded_.find(replica);
@@ -236,6 +229,9 @@ absl::StatusOr<std::vector<v1::Watermark>> PeerWorker::Forwardable(
     v1::Watermark& w = forward.emplace_back();
     w.set_replica(replica);
     w.set_seq(seq);
+    w.set_owner(device->second->user());
+    w.set_scope(device->second->scope());
+    w.set_lineage(device->second->lineage());
   }
   return forward;
 }

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "proto/replication.pb.h"
 #include "proto/sync.grpc.pb.h"
+#include "server/device_registry.h"
 #include "storage/record_store.h"
 
 namespace villagesync {
@@ -26,8 +27,11 @@ namespace villagesync {
 // Thread-safe. `store` must outlive the worker.
 class PeerWorker {
  public:
-  // `idle` is the pause between rounds once caught up.
-  PeerWorker(RecordStore* store, v1::Peer peer, absl::Duration idle);
+  // `idle` is the pause between rounds once caught up. `devices` (the
+  // registry whose registrations are forwarded to full-copy peers) must
+  // outlive the worker.
+  PeerWorker(RecordStore* store, const DeviceRegistry* devices, v1::Peer peer,
+             absl::Duration idle);
   ~PeerWorker();  // Stops and joins.
 
   void Start() ABSL_LOCKS_EXCLUDED(mu_);
@@ -66,6 +70,7 @@ class PeerWorker {
 
   // Immutable after construction.
   RecordStore* const store_;
+  const DeviceRegistry* const devices_;
   const v1::Peer peer_;
   const absl::Duration idle_;
   const bool pushes_, pulls_, strip_pii_;

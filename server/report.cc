@@ -17,7 +17,6 @@
 namespace villagesync {
 namespace {
 
-constexpr absl::string_view kDevicePrefix = "devices/";
 constexpr const char* kFieldRoles[] = {"field_worker", "first_secretary",
                                        "village_secretary"};
 
@@ -162,6 +161,22 @@ int64_t DaysSince(int64_t micros, absl::Time now) {
   return absl::ToInt64Hours(now - absl::FromUnixMicros(micros)) / 24;
 }
 
+// The registered field devices as reports show them.
+std::vector<v1::DeviceSync> DeviceSyncs(
+    const std::vector<v1::Device>& registered) {
+  std::vector<v1::DeviceSync> devices;
+  for (const v1::Device& d : registered) {
+    if (d.server() || !IsFieldRole(d.role())) continue;
+    v1::DeviceSync& shown = devices.emplace_back();
+    shown.set_replica_id(d.replica_id());
+    shown.set_user(d.user());
+    shown.set_role(d.role());
+    shown.set_scope(d.scope());
+    shown.set_last_sync_micros(d.last_sync_micros());
+  }
+  return devices;
+}
+
 void FillDevices(const std::vector<v1::DeviceSync>& devices,
                  const std::string& village, absl::Time now,
                  v1::ReportRow* row) {
@@ -240,17 +255,6 @@ void AddTo(const v1::ReportRow& row, v1::ReportRow* summary) {
   summary->set_days_stale(std::max(summary->days_stale(), row.days_stale()));
 }
 
-absl::StatusOr<std::vector<v1::DeviceSync>> Devices(const RecordStore& store) {
-  VS_ASSIGN_OR_RETURN(auto rows, store.ScanMeta(kDevicePrefix));
-  std::vector<v1::DeviceSync> devices;
-  for (const auto& row : rows) {
-    if (!devices.emplace_back().ParseFromString(row.second)) {
-      return absl::DataLossError("corrupt device sync row");
-    }
-  }
-  return devices;
-}
-
 absl::StatusOr<std::map<std::string, int64_t>> OpenConflicts(
     const RecordStore& store, absl::string_view region) {
   ConflictQuery query;
@@ -284,24 +288,13 @@ absl::StatusOr<Period> ParsePeriod(absl::string_view text) {
   return period;
 }
 
-absl::Status NoteDeviceSync(RecordStore& store, uint64_t replica,
-                            const v1::UserInfo& user, absl::Time when) {
-  v1::DeviceSync device;
-  device.set_replica_id(replica);
-  device.set_user(user.name());
-  device.set_role(user.role());
-  device.set_scope(user.scope());
-  device.set_last_sync_micros(absl::ToUnixMicros(when));
-  return store.PutMeta(absl::StrFormat("%s%016x", kDevicePrefix, replica),
-                       device.SerializeAsString());
-}
-
 absl::StatusOr<v1::ReportResponse> BuildReport(
     const RecordStore& store, const std::vector<v1::Rule>& rules,
-    absl::string_view region, absl::string_view period_text, absl::Time now) {
+    const std::vector<v1::Device>& registered, absl::string_view region,
+    absl::string_view period_text, absl::Time now) {
   VS_ASSIGN_OR_RETURN(Period period, ParsePeriod(period_text));
   VS_ASSIGN_OR_RETURN(auto counters, store.ReadCounters(region));
-  VS_ASSIGN_OR_RETURN(std::vector<v1::DeviceSync> devices, Devices(store));
+  std::vector<v1::DeviceSync> devices = DeviceSyncs(registered);
   VS_ASSIGN_OR_RETURN(auto conflicts, OpenConflicts(store, region));
   std::map<std::string, VillageCounters> villages =
       SplitCounters(counters, period);

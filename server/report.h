@@ -26,14 +26,13 @@ struct Period {
 // Parses "2024-05", "2024-Q2" or "2024". INVALID_ARGUMENT naming "period".
 absl::StatusOr<Period> ParsePeriod(absl::string_view text);
 
-// Records a device's sync (on Hello) for the report's staleness figures.
-absl::Status NoteDeviceSync(RecordStore& store, uint64_t replica,
-                            const v1::UserInfo& user, absl::Time when);
-
-// Builds the report of `region` for `period` as of `now`.
+// Builds the report of `region` for `period` as of `now`; `registered` are
+// the registered devices (see device_registry.h), whose field devices the
+// report lists with their last sync.
 absl::StatusOr<v1::ReportResponse> BuildReport(
     const RecordStore& store, const std::vector<v1::Rule>& rules,
-    absl::string_view region, absl::string_view period_text, absl::Time now);
+    const std::vector<v1::Device>& registered, absl::string_view region,
+    absl::string_view period_text, absl::Time now);
 
 }  // namespace villagesync
 

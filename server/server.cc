@@ -66,17 +66,24 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   }
   StoreOptions store_options;
   store_options.aggregator = std::make_shared<ReportAggregator>();
+  store_options.new_writer_each_open = true;
   VS_ASSIGN_OR_RETURN(
       server->store_,
       RecordStore::Open(RecordsDir(options.data_dir), store_options));
   VS_RETURN_IF_ERROR(RuleTable(server->store_.get()).InstallDefaults());
+  server->devices_ = std::make_unique<DeviceRegistry>(
+      server->store_.get(), options.max_devices_per_user);
+  VS_RETURN_IF_ERROR(
+      server->devices_->RegisterServer(server->store_->replica_id()));
+  VS_RETURN_IF_ERROR(
+      server->devices_->RegisterServer(server->store_->writer_id()));
   server->log_ = std::make_unique<SessionLog>(options.log);
   server->sync_ = std::make_unique<SyncServiceImpl>(
-      server->store_.get(), server->users_.get(), server->log_.get(),
-      StandbyOf(options.replication));
+      server->store_.get(), server->users_.get(), server->devices_.get(),
+      server->log_.get(), StandbyOf(options.replication));
   Server* raw = server.get();
   server->admin_ = std::make_unique<AdminServiceImpl>(
-      server->store_.get(), server->users_.get(),
+      server->store_.get(), server->users_.get(), server->devices_.get(),
       [raw] { return raw->PeerStatuses(); });
 
   for (const RpcEdge* edge :
@@ -109,7 +116,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   VS_RETURN_IF_ERROR(ValidateReplicationConfig(options.replication));
   for (const v1::Peer& peer : options.replication.peers()) {
     server->peers_.push_back(std::make_unique<PeerWorker>(
-        server->store_.get(), peer, options.replication_idle));
+        server->store_.get(), server->devices_.get(), peer,
+        options.replication_idle));
     server->peers_.back()->Start();
   }
   options.log(absl::StrCat(

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "proto/replication.pb.h"
+#include "server/device_registry.h"
 #include "server/session_log.h"
 #include "storage/record_store.h"
 #include "storage/user_store.h"
@@ -38,6 +39,8 @@ struct ServerOptions {
   // between rounds once a peer is caught up.
   v1::ReplicationConfig replication;
   absl::Duration replication_idle = absl::Seconds(1);
+  // Most replica ids (devices) one user may register (SPEC §6).
+  int max_devices_per_user = kDefaultMaxDevicesPerUser;
 };
 
 // Thread-safe.
@@ -56,6 +59,7 @@ class Server {
 
   RecordStore& store() { return *store_; }
   UserStore& users() { return *users_; }
+  DeviceRegistry& devices() { return *devices_; }
   // How replication with each peer stands.
   std::vector<v1::PeerStatus> PeerStatuses() const;
 
@@ -70,6 +74,7 @@ class Server {
   int port_ = 0;
   std::unique_ptr<RecordStore> store_;
   std::unique_ptr<UserStore> users_;
+  std::unique_ptr<DeviceRegistry> devices_;
   std::unique_ptr<SessionLog> log_;
   std::unique_ptr<SyncServiceImpl> sync_;
   std::unique_ptr<AdminServiceImpl> admin_;

@@ -9,15 +9,31 @@ SessionLog::SessionLog(Sink sink) : sink_(std::move(sink)) {}
 
 void SessionLog::Hello(uint64_t replica, absl::string_view user) {
   absl::MutexLock lock(&mu_);
+  if (sessions_.size() >= kMaxOpenSessions) DropStaleSessions();
   Session& s = sessions_[replica];
   s = Session();
   s.user = std::string(user);
   s.start = absl::Now();
 }
 
+void SessionLog::DropStaleSessions() {
+  // Sessions whose device never pulled to the end (a cut link) would stay
+  // forever: their line is lost, not the server's memory.
+  absl::Time cutoff = absl::Now() - kStaleSession;
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    if (it->second.start < cutoff) {
+      sessions_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void SessionLog::Pushed(uint64_t replica, int changes, size_t bytes) {
   absl::MutexLock lock(&mu_);
-  Session& s = sessions_[replica];
+  auto it = sessions_.find(replica);
+  if (it == sessions_.end()) return;  // a push without Hello: not a session
+  Session& s = it->second;
   s.changes_in += changes;
   s.bytes_in += bytes;
 }

@@ -31,6 +31,13 @@ class SessionLog {
       ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // Open sessions past this count make Hello drop those older than
+  // kStaleSession.
+  static constexpr size_t kMaxOpenSessions = 4096;
+  static constexpr absl::Duration kStaleSession = absl::Minutes(30);
+
+  void DropStaleSessions() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   struct Session {
     std::string user;
     absl::Time start;

@@ -9,15 +9,17 @@
 #include "proto/status_macros.h"
 #include "server/access.h"
 #include "server/position_map.h"
-#include "server/report.h"
+#include "storage/device_writes.h"
 #include "storage/validation.h"
 
 namespace villagesync {
 
 SyncServiceImpl::SyncServiceImpl(RecordStore* store, const UserStore* users,
-                                 SessionLog* log, std::string standby_of)
+                                 DeviceRegistry* devices, SessionLog* log,
+                                 std::string standby_of)
     : RpcEdge("villagesync.v1.SyncService", users),
       store_(store),
+      devices_(devices),
       log_(log),
       standby_of_(std::move(standby_of)) {
   Handle<v1::HelloRequest, v1::HelloResponse>(
@@ -42,6 +44,7 @@ v1::Limits SyncServiceImpl::Limits() {
   limits.set_max_push_changes(kMaxPushChanges);
   limits.set_max_request_bytes(kMaxRequestBytes);
   limits.set_max_page_changes(kMaxPageChanges);
+  limits.set_max_dot_gap(kMaxDotGap);
   return limits;
 }
 
@@ -51,8 +54,12 @@ absl::Status SyncServiceImpl::DoHello(const v1::UserInfo& user,
   if (request.replica_id() == 0) {
     return absl::InvalidArgumentError("replica_id: must be set (nonzero)");
   }
+  VS_ASSIGN_OR_RETURN(v1::Device device,
+                      devices_->Hello(user, request.replica_id(), absl::Now()));
   VS_ASSIGN_OR_RETURN(uint64_t received,
                       store_->Watermark(request.replica_id()));
+  VS_ASSIGN_OR_RETURN(uint64_t highest,
+                      store_->KnownCounter(request.replica_id()));
   response->set_server_replica_id(store_->replica_id());
   response->set_user(user.name());
   response->set_role(user.role());
@@ -60,8 +67,12 @@ absl::Status SyncServiceImpl::DoHello(const v1::UserInfo& user,
   response->set_received_seq(received);
   response->set_schema_version(store_->schemas().version());
   *response->mutable_limits() = Limits();
+  response->mutable_limits()->set_max_devices_per_user(
+      devices_->max_devices_per_user());
+  response->set_highest_counter(highest);
+  response->set_lineage(device.lineage());
   log_->Hello(request.replica_id(), user.name());
-  return NoteDeviceSync(*store_, request.replica_id(), user, absl::Now());
+  return absl::OkStatus();
 }
 
 absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
@@ -84,13 +95,21 @@ absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
     return absl::PermissionDeniedError(
         "forwarded_watermarks: only replication peers forward watermarks");
   }
-  VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
-                      store_->Apply(request.changes(), request.replica_id()));
-  std::vector<std::pair<uint64_t, uint64_t>> forwarded;
-  for (const v1::Watermark& w : request.forwarded_watermarks()) {
-    forwarded.emplace_back(w.replica(), w.seq());
+  VS_ASSIGN_OR_RETURN(v1::Device device,
+                      devices_->Owned(user, request.replica_id()));
+  std::vector<v1::ApplyResult> results;
+  if (user.role() == "replica") {
+    VS_ASSIGN_OR_RETURN(results, ApplyFromPeer(user, request));
+  } else {
+    // A device speaks only for itself: its own dots, its own lineage.
+    VS_RETURN_IF_ERROR(
+        devices_->Push(device, request.lineage(), request.next_lineage(), [&] {
+          DevicePush push{request.replica_id(), user.name()};
+          VS_ASSIGN_OR_RETURN(results,
+                              store_->ApplyFromDevice(request.changes(), push));
+          return absl::OkStatus();
+        }));
   }
-  VS_RETURN_IF_ERROR(store_->RaiseWatermarks(forwarded));
   response->set_server_checkpoint(store_->CurrentCheckpoint());
   for (v1::ApplyResult& r : results) *response->add_results() = std::move(r);
   VS_ASSIGN_OR_RETURN(uint64_t received,
@@ -99,6 +118,20 @@ absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
   log_->Pushed(request.replica_id(), request.changes_size(),
                request.ByteSizeLong());
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::ApplyResult>> SyncServiceImpl::ApplyFromPeer(
+    const v1::UserInfo& peer, const v1::PushRequest& request) {
+  VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
+                      store_->Apply(request.changes(), request.replica_id()));
+  std::vector<std::pair<uint64_t, uint64_t>> forwarded;
+  for (const v1::Watermark& w : request.forwarded_watermarks()) {
+    VS_ASSIGN_OR_RETURN(uint64_t local, store_->Watermark(w.replica()));
+    VS_RETURN_IF_ERROR(devices_->Adopt(peer, w, local));
+    forwarded.emplace_back(w.replica(), w.seq());
+  }
+  VS_RETURN_IF_ERROR(store_->RaiseWatermarks(forwarded));
+  return results;
 }
 
 absl::Status SyncServiceImpl::DoPull(const v1::UserInfo& user,

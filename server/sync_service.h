@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "proto/sync.pb.h"
+#include "server/device_registry.h"
 #include "server/rpc_edge.h"
 #include "server/session_log.h"
 #include "storage/record_store.h"
@@ -27,7 +28,8 @@ class SyncServiceImpl final : public RpcEdge {
   // All pointers must outlive the service. If `standby_of` is not empty,
   // this server is a full copy of that single peer, and a device moving
   // here from it catches up from its old position (see position_map.h).
-  SyncServiceImpl(RecordStore* store, const UserStore* users, SessionLog* log,
+  SyncServiceImpl(RecordStore* store, const UserStore* users,
+                  DeviceRegistry* devices, SessionLog* log,
                   std::string standby_of = "");
 
   // The limits this service enforces.
@@ -41,8 +43,13 @@ class SyncServiceImpl final : public RpcEdge {
                       v1::PushResponse* response);
   absl::Status DoPull(const v1::UserInfo& user, const v1::PullRequest& request,
                       v1::PullResponse* response);
+  // A replication peer's push: trusted for others' dots and authors inside
+  // its region, and for the registrations and watermarks it forwards.
+  absl::StatusOr<std::vector<v1::ApplyResult>> ApplyFromPeer(
+      const v1::UserInfo& peer, const v1::PushRequest& request);
 
   RecordStore* const store_;
+  DeviceRegistry* const devices_;
   SessionLog* const log_;
   const std::string standby_of_;
 };

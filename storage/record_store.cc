@@ -1,6 +1,7 @@
 #include "storage/record_store.h"
 
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "absl/strings/match.h"
@@ -95,6 +96,45 @@ absl::StatusOr<uint64_t> LoadReplicaId(rocksdb::DB* db) {
   return id;
 }
 
+// Stores made before the known-counter rows existed: derives them, once,
+// from every record's contexts (which hold the highest counter of each
+// writer they have seen).
+absl::Status BuildKnownCounters(rocksdb::DB* db) {
+  const rocksdb::Slice built(keys::kKnownBuilt.data(),
+                             keys::kKnownBuilt.size());
+  const rocksdb::Slice records(keys::kRecordPrefix.data(),
+                               keys::kRecordPrefix.size());
+  std::string marker;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), built, &marker);
+  if (s.ok()) return absl::OkStatus();
+  if (!s.IsNotFound()) return FromRocksStatus(s, "read known counters");
+  std::map<uint64_t, uint64_t> known;
+  auto note = [&known](const v1::FieldState& state) {
+    for (const v1::Dot& d : state.context()) {
+      known[d.replica()] = std::max(known[d.replica()], d.counter());
+    }
+  };
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(records); it->Valid() && it->key().starts_with(records);
+       it->Next()) {
+    storage::StoredRecord record;
+    if (!record.ParseFromArray(it->value().data(),
+                               static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("corrupt record row " + it->key().ToString());
+    }
+    for (const storage::StoredField& f : record.fields()) note(f.state());
+    note(record.deletion().state());
+  }
+  VS_RETURN_IF_ERROR(FromRocksStatus(it->status(), "scan records"));
+  rocksdb::WriteBatch batch;
+  for (const auto& [replica, counter] : known) {
+    batch.Merge(keys::KnownCounterRow(replica), keys::EncodeBigEndian(counter));
+  }
+  batch.Put(built, "");
+  return FromRocksStatus(db->Write(Synced(), &batch), "build known counters");
+}
+
 // Closes the previous incarnation at `last_seq` and starts a new one.
 absl::StatusOr<storage::IncarnationHistory> StartIncarnation(
     rocksdb::DB* db, uint64_t last_seq) {
@@ -125,11 +165,13 @@ RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
     : db_(std::move(db)),
       schemas_(options.schemas ? options.schemas : SchemaRegistry::Builtin()),
       aggregator_(options.aggregator),
-      replica_id_(persisted.replica_id),
       incarnation_(persisted.history
                        .incarnations(persisted.history.incarnations_size() - 1)
                        .id()),
       history_(persisted.history),
+      replica_id_(persisted.replica_id),
+      writer_id_(options.new_writer_each_open ? RandomNonZero()
+                                              : persisted.replica_id),
       locks_(std::make_unique<RecordLocks>()),
       sequencer_(std::make_unique<Sequencer>(persisted.last_seq,
                                              persisted.last_counter)),
@@ -159,11 +201,14 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
                       ReadCounter(db.get(), keys::kLastHlc));
   VS_ASSIGN_OR_RETURN(persisted.history,
                       StartIncarnation(db.get(), persisted.last_seq));
+  VS_RETURN_IF_ERROR(BuildKnownCounters(db.get()));
   return std::unique_ptr<RecordStore>(
       new RecordStore(std::move(db), std::move(options), persisted));
 }
 
 uint64_t RecordStore::last_seq() const { return sequencer_->complete(); }
+
+uint64_t RecordStore::dot_counter() const { return sequencer_->last_counter(); }
 
 namespace {
 
@@ -186,6 +231,11 @@ std::vector<std::string> RowsOf(const WriteJob& job) {
     case WriteJob::Kind::kResolve:
       rows.push_back(keys::RecordRow(job.resolution->key));
       break;
+    case WriteJob::Kind::kReidentify:
+      for (const v1::RecordKey& key : job.outbox) {
+        rows.push_back(keys::RecordRow(key));
+      }
+      break;
   }
   return rows;
 }
@@ -195,10 +245,12 @@ std::vector<std::string> RowsOf(const WriteJob& job) {
 absl::Status RecordStore::Submit(WriteJob* job) {
   RecordLocks::Held held = locks_->Acquire(RowsOf(*job));
   WritePlanner planner(db_.get(), *schemas_, sequencer_.get(), &clock_,
-                       replica_id_, aggregator_.get());
+                       writer_id(), aggregator_.get());
   planner.Plan(job);
   absl::Status status;
-  if (!planner.empty()) {
+  // A job that failed as a whole (a reused dot in a device's push) writes
+  // nothing, whatever it planned before failing.
+  if (job->status.ok() && !planner.empty()) {
     rocksdb::WriteBatch batch;
     status = planner.Build(&batch);
     if (status.ok()) {
@@ -257,14 +309,57 @@ absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::Apply(
   return ApplyAll(std::move(pointers), source_replica);
 }
 
+absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::ApplyFromDevice(
+    const google::protobuf::RepeatedPtrField<v1::Change>& changes,
+    const DevicePush& device) {
+  std::vector<const v1::Change*> pointers;
+  pointers.reserve(changes.size());
+  for (const v1::Change& c : changes) pointers.push_back(&c);
+  return ApplyAll(std::move(pointers), device.replica, &device);
+}
+
 absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::ApplyAll(
-    std::vector<const v1::Change*> changes, uint64_t source_replica) {
+    std::vector<const v1::Change*> changes, uint64_t source_replica,
+    const DevicePush* device) {
   WriteJob job;
   job.kind = WriteJob::Kind::kApply;
   job.changes = std::move(changes);
   job.source_replica = source_replica;
+  job.device = device;
   VS_RETURN_IF_ERROR(Submit(&job));
   return std::move(job.results);
+}
+
+absl::StatusOr<uint64_t> RecordStore::KnownCounter(uint64_t replica) const {
+  return ReadCounter(db_.get(), keys::KnownCounterRow(replica));
+}
+
+absl::StatusOr<uint64_t> RecordStore::TakeNewIdentity(
+    absl::string_view outbox_after, uint64_t acked_counter) {
+  WriteJob job;
+  job.kind = WriteJob::Kind::kReidentify;
+  job.old_writer = writer_id();
+  job.acked_counter = acked_counter;
+  ChangeQuery query;
+  query.after = std::string(outbox_after);
+  query.own_writes_only = true;
+  for (bool more = true; more;) {
+    VS_ASSIGN_OR_RETURN(ChangePage page, ReadChanges(query));
+    for (const v1::Change& c : page.changes) job.outbox.push_back(c.key());
+    query.after = std::move(page.checkpoint);
+    more = page.more;
+  }
+  uint64_t fresh = RandomNonZero();
+  uint64_t old_counter = sequencer_->last_counter();
+  replica_id_ = writer_id_ = fresh;
+  sequencer_->SetCounter(0);
+  absl::Status status = Submit(&job);
+  if (!status.ok()) {
+    replica_id_ = writer_id_ = job.old_writer;
+    sequencer_->SetCounter(old_counter);
+    return status;
+  }
+  return fresh;
 }
 
 absl::StatusOr<Record> RecordStore::Get(const v1::RecordKey& key) const {

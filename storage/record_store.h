@@ -45,6 +45,21 @@ struct StoreOptions {
   // Counters to keep in step with every write (see storage/aggregator.h);
   // null means none.
   std::shared_ptr<const Aggregator> aggregator;
+  // Sign this replica's own writes with a fresh id at every opening of the
+  // store (servers, whose own writes are rare: resolutions). A store
+  // restored from an older copy then never repeats a dot it issued after
+  // the copy was made (docs/DESIGN.md, "Restores"). Devices keep one id,
+  // changed only by TakeNewIdentity.
+  bool new_writer_each_open = false;
+};
+
+// A push from a field device (SPEC §6, the trust boundary).
+struct DevicePush {
+  // The pushing replica, registered to the user: every value must be its
+  // own (storage/device_writes.h).
+  uint64_t replica = 0;
+  // The authenticated user, stamped as the author of every value.
+  std::string author;
 };
 
 // A local create or edit: the fields to set. A Value with no kind clears
@@ -118,8 +133,15 @@ class RecordStore {
   RecordStore(const RecordStore&) = delete;
   RecordStore& operator=(const RecordStore&) = delete;
 
+  // The highest dot counter this replica's own writes have used.
+  uint64_t dot_counter() const;
+
   // This replica's persistent id (never 0).
-  uint64_t replica_id() const { return replica_id_; }
+  uint64_t replica_id() const { return replica_id_.load(); }
+  // The replica id this replica's own writes carry in their dots: replica_id()
+  // unless the store was opened with new_writer_each_open, then an id of this
+  // opening alone.
+  uint64_t writer_id() const { return writer_id_.load(); }
   const SchemaRegistry& schemas() const { return *schemas_; }
 
   // Creates the record, or edits the fields `edit` names (leaving the others
@@ -149,6 +171,37 @@ class RecordStore {
   absl::StatusOr<std::vector<v1::ApplyResult>> Apply(
       const google::protobuf::RepeatedPtrField<v1::Change>& changes,
       uint64_t source_replica = 0);
+
+  // Applies a field device's push like Apply(changes, device.replica), but
+  // believes only what the device may say (SPEC §6): each change must carry
+  // only the device's own writes (storage/device_writes.h), and the author
+  // of every value becomes `device.author`. Per change, besides Apply's
+  // results: REJECTED with INVALID_ARGUMENT naming the field for another
+  // replica's value, a counter jump, an edit that clears a required field or
+  // breaks a bound, or a second create of an append-only record; DEFERRED
+  // for a change claiming writes this store has not received, and for every
+  // change after it (none of them is applied or counted in the watermark).
+  // FAILED_PRECONDITION with nothing applied if a change reuses a dot this
+  // store holds with different content: the device's store was restored
+  // from an older copy, and must take a new identity before it pushes.
+  absl::StatusOr<std::vector<v1::ApplyResult>> ApplyFromDevice(
+      const google::protobuf::RepeatedPtrField<v1::Change>& changes,
+      const DevicePush& device);
+
+  // The highest dot counter of `replica` this store has received, as a
+  // value or a context entry, from any source (0 if none).
+  absl::StatusOr<uint64_t> KnownCounter(uint64_t replica) const;
+
+  // Makes this replica a new one (docs/DESIGN.md, "Restores"): a new random
+  // replica id, dot counters from 1 again, and every own write after
+  // `outbox_after` (the outbox; a checkpoint as ReadChanges takes) written
+  // again under the new id, with the old id's context entries in those
+  // fields lowered to `acked_counter` (the highest counter of the old id a
+  // server acknowledged). What the records show does not change. Must not
+  // run concurrently with other writes. Returns the new id; on error nothing
+  // changed.
+  absl::StatusOr<uint64_t> TakeNewIdentity(absl::string_view outbox_after,
+                                           uint64_t acked_counter);
 
   // The record under `key`, including deleted ones (see ViewRecord).
   // NOT_FOUND if this replica has never seen it.
@@ -245,7 +298,8 @@ class RecordStore {
               const Persisted& persisted);
 
   absl::StatusOr<std::vector<v1::ApplyResult>> ApplyAll(
-      std::vector<const v1::Change*> changes, uint64_t source_replica);
+      std::vector<const v1::Change*> changes, uint64_t source_replica,
+      const DevicePush* device = nullptr);
   // Plans and writes `job` under its records' locks; returns its status.
   absl::Status Submit(WriteJob* job);
   absl::Status CheckCheckpoint(const storage::Checkpoint& after) const;
@@ -257,11 +311,12 @@ class RecordStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<const SchemaRegistry> schemas_;
   std::shared_ptr<const Aggregator> aggregator_;
-  uint64_t replica_id_;
   uint64_t incarnation_;
   storage::IncarnationHistory history_;
 
-  // Thread-safe members.
+  // Thread-safe members. The ids change only in TakeNewIdentity.
+  std::atomic<uint64_t> replica_id_;
+  std::atomic<uint64_t> writer_id_;
   std::unique_ptr<RecordLocks> locks_;
   std::unique_ptr<Sequencer> sequencer_;
   HybridClock clock_;

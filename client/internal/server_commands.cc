@@ -54,6 +54,16 @@ void PrintReport(std::ostream& out, const SyncReport& report) {
   if (report.pull_restarted) {
     out << "the server is a new lineage: everything was pulled again\n";
   }
+  if (report.new_identity) {
+    out << "this device's store was restored from an older copy: it took a "
+           "new replica id and sent its recent edits under it\n";
+  }
+  if (report.deferred > 0) {
+    out << report.deferred
+        << " edits deferred: the server has not yet received the edits they "
+           "build on (it lags behind the server this device synced with "
+           "before); they stay here and go at the next sync\n";
+  }
 }
 
 std::string ScopeText(const std::string& scope) {
@@ -153,6 +163,11 @@ absl::Status RunSync(CliContext& ctx, const ParsedArgs&) {
   if (ctx.show_progress()) err << "\r\033[K" << std::flush;
   if (!report.ok()) return WithPendingNote(*client, report.status());
   PrintReport(ctx.out(), *report);
+  if (report->deferred > 0) {
+    return absl::UnavailableError(
+        absl::StrCat("sync incomplete: ", report->deferred,
+                     " edits deferred; run sync again later"));
+  }
   return absl::OkStatus();
 }
 

@@ -35,7 +35,9 @@ v1::Change ChangeSince(const v1::RecordKey& key,
                        const ChangeQuery& query) {
   v1::Change change;
   *change.mutable_key() = key;
-  change.set_seq(stored.seq());
+  // An outbox's changes carry their own-writes position: what the device
+  // resumes from, and what the server's watermark for it counts.
+  change.set_seq(query.own_writes_only ? stored.own_seq() : stored.seq());
   bool whole = stored.created_seq() > since;
   for (const storage::StoredField& f : stored.fields()) {
     if (Wanted(f, since, query)) {

@@ -64,6 +64,10 @@ std::string WatermarkRow(uint64_t replica) {
   return absl::StrCat(kWatermarkPrefix, EncodeBigEndian(replica));
 }
 
+std::string KnownCounterRow(uint64_t replica) {
+  return absl::StrCat(kKnownCounterPrefix, EncodeBigEndian(replica));
+}
+
 std::string ConflictRow(const v1::RecordKey& key, absl::string_view field) {
   return absl::StrCat(kConflictPrefix, RecordPath(key), "/", field);
 }

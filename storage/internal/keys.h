@@ -4,6 +4,9 @@
 //   m/seq, m/counter, m/hlc         last sequence, dot counter and HLC time
 //                                   issued (8 bytes BE, raised by max-merge)
 //   m/incarnations                  IncarnationHistory
+//   m/known                         present once the k/ rows below cover
+//                                   every record (stores made before they
+//                                   existed build them once)
 //   r/<collection>/<village>/<id>   StoredRecord   (a collection + region
 //                                                   prefix is one range)
 //   l/<seq:8 bytes big-endian>      "<collection>/<village>/<id>" (change log)
@@ -11,6 +14,9 @@
 //                                   itself, at their own last write (outbox)
 //   w/<replica:8 bytes big-endian>  last acknowledged source seq (8 bytes BE,
 //                                   raised by max-merge)
+//   k/<replica:8 bytes big-endian>  highest dot counter of that replica
+//                                   received through any path, values or
+//                                   contexts (8 bytes BE, max-merge)
 //   c/<collection>/<village>/<id>/<field>   v1::Conflict
 //   a/<micros:8 BE><seq:8 BE>       v1::AuditEntry (resolutions, rule changes)
 //   g/<aggregate key>               int64 counter (8 bytes BE, add-merge)
@@ -33,10 +39,12 @@ inline constexpr absl::string_view kLastSeq = "m/seq";
 inline constexpr absl::string_view kLastCounter = "m/counter";
 inline constexpr absl::string_view kLastHlc = "m/hlc";
 inline constexpr absl::string_view kIncarnations = "m/incarnations";
+inline constexpr absl::string_view kKnownBuilt = "m/known";
 inline constexpr absl::string_view kRecordPrefix = "r/";
 inline constexpr absl::string_view kLogPrefix = "l/";
 inline constexpr absl::string_view kOwnLogPrefix = "o/";
 inline constexpr absl::string_view kWatermarkPrefix = "w/";
+inline constexpr absl::string_view kKnownCounterPrefix = "k/";
 inline constexpr absl::string_view kConflictPrefix = "c/";
 inline constexpr absl::string_view kAuditPrefix = "a/";
 inline constexpr absl::string_view kAggregatePrefix = "g/";
@@ -56,6 +64,7 @@ std::string OwnLogRow(uint64_t seq);
 // The seq of a change-log or own-writes row.
 uint64_t LogSeq(absl::string_view log_row);
 std::string WatermarkRow(uint64_t replica);
+std::string KnownCounterRow(uint64_t replica);
 std::string ConflictRow(const v1::RecordKey& key, absl::string_view field);
 std::string AuditRow(int64_t micros, uint64_t seq);
 

@@ -16,6 +16,11 @@ uint64_t Sequencer::NextCounter() {
   return ++last_counter_;
 }
 
+void Sequencer::SetCounter(uint64_t counter) {
+  absl::MutexLock lock(&mu_);
+  last_counter_ = counter;
+}
+
 void Sequencer::Finish(const std::vector<uint64_t>& seqs) {
   absl::MutexLock lock(&mu_);
   for (uint64_t seq : seqs) in_flight_.erase(seq);

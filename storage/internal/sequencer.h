@@ -25,6 +25,9 @@ class Sequencer {
   uint64_t NextSeq() ABSL_LOCKS_EXCLUDED(mu_);
   // A new dot counter for this replica's own writes.
   uint64_t NextCounter() ABSL_LOCKS_EXCLUDED(mu_);
+  // Sets the dot counter to `counter` (a new replica identity starts again
+  // at 0; a failed change of identity goes back).
+  void SetCounter(uint64_t counter) ABSL_LOCKS_EXCLUDED(mu_);
   // Marks `seqs` committed (or abandoned after a failed write).
   void Finish(const std::vector<uint64_t>& seqs) ABSL_LOCKS_EXCLUDED(mu_);
 

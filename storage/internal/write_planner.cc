@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "proto/status_macros.h"
 #include "rocksdb/db.h"
@@ -87,12 +89,92 @@ bool OpensConflict(const v1::Change& change,
   return false;
 }
 
-v1::ApplyResult Rejected(const absl::Status& status) {
+v1::ApplyResult Outcome(v1::ApplyOutcome outcome, const absl::Status& status) {
   v1::ApplyResult result;
-  result.set_outcome(v1::APPLY_OUTCOME_REJECTED);
+  result.set_outcome(outcome);
   result.set_reason(std::string(status.message()));
   result.set_code(static_cast<int>(status.code()));
   return result;
+}
+
+v1::ApplyResult Rejected(const absl::Status& status) {
+  return Outcome(v1::APPLY_OUTCOME_REJECTED, status);
+}
+
+v1::ApplyResult Deferred(const absl::Status& status) {
+  return Outcome(v1::APPLY_OUTCOME_DEFERRED, status);
+}
+
+const storage::StoredField* FindStored(const storage::StoredRecord& stored,
+                                       const std::string& name) {
+  for (const storage::StoredField& f : stored.fields()) {
+    if (f.state().name() == name) return &f;
+  }
+  return nullptr;
+}
+
+// FAILED_PRECONDITION if `stored` holds a value with the dot of one of
+// `incoming`'s values but different content: the writer issued that dot
+// twice (its store was restored from an older copy).
+absl::Status CheckNotReused(const v1::FieldState& stored,
+                            const v1::FieldState& incoming,
+                            absl::string_view name) {
+  for (const v1::Sibling& in : incoming.siblings()) {
+    for (const v1::Sibling& held : stored.siblings()) {
+      if (!DotEqual(held.dot(), in.dot())) continue;
+      if (ValueEquals(held.value(), in.value()) && held.hlc() == in.hlc()) {
+        continue;
+      }
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%s.dot: replica %016x already wrote something else with counter %d: "
+          "its store was restored from an older copy; it must take a new "
+          "replica id (villagesync does so at its next sync)",
+          name, in.dot().replica(), in.dot().counter()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// INVALID_ARGUMENT unless every value of `incoming` is one `stored` has
+// already seen: an append-only record is written once.
+absl::Status CheckWrittenOnce(const storage::StoredField* stored,
+                              const v1::FieldState& incoming) {
+  for (const v1::Sibling& s : incoming.siblings()) {
+    if (stored != nullptr && Covers(stored->state().context(), s.dot())) {
+      continue;
+    }
+    return InvalidField("id",
+                        "the record exists already, and its collection is "
+                        "append-only: records are written once; write a new "
+                        "record whose \"corrects\" field points at it");
+  }
+  return absl::OkStatus();
+}
+
+// The author of every value becomes `author` (the authenticated user).
+void StampAuthor(const std::string& author, v1::Change* change) {
+  for (v1::FieldState& f : *change->mutable_fields()) {
+    for (v1::Sibling& s : *f.mutable_siblings()) s.set_author(author);
+  }
+  for (v1::Sibling& s : *change->mutable_deletion()->mutable_siblings()) {
+    s.set_author(author);
+  }
+}
+
+// Lowers `replica`'s entry of `context` to at most `counter` (0 removes it).
+void LowerContext(CausalContext* context, uint64_t replica, uint64_t counter) {
+  for (int i = 0; i < context->size(); ++i) {
+    v1::Dot* entry = context->Mutable(i);
+    if (entry->replica() != replica) continue;
+    entry->set_counter(std::min(entry->counter(), counter));
+    if (entry->counter() == 0) context->DeleteSubrange(i, 1);
+    return;
+  }
+}
+
+void PutRow(rocksdb::WriteBatch* batch, absl::string_view row,
+            const std::string& value) {
+  batch->Put(rocksdb::Slice(row.data(), row.size()), value);
 }
 
 void MergeMax(rocksdb::WriteBatch* batch, absl::string_view row,
@@ -218,6 +300,14 @@ bool WritePlanner::Join(Slot* slot, const v1::Change& change, bool local) {
     }
   }
   if (touched.empty()) return false;
+  MarkChanged(slot, touched, local);
+  NoteKnown(change);
+  return true;
+}
+
+void WritePlanner::MarkChanged(
+    Slot* slot, const std::vector<storage::StoredField*>& touched, bool local) {
+  storage::StoredRecord& stored = slot->record.stored;
   uint64_t seq = sequencer_->NextSeq();
   seqs_.push_back(seq);
   for (storage::StoredField* field : touched) {
@@ -232,12 +322,71 @@ bool WritePlanner::Join(Slot* slot, const v1::Change& change, bool local) {
     slot->dirty = true;
     dirty_.push_back(slot);
   }
-  return true;
+}
+
+void WritePlanner::NoteKnown(const v1::Change& change) {
+  // Every value's dot is in its register's context (validation): the
+  // contexts hold the highest counter of each writer.
+  auto note = [this](const v1::FieldState& state) {
+    for (const v1::Dot& d : state.context()) {
+      uint64_t& known = raise_known_[d.replica()];
+      known = std::max(known, d.counter());
+    }
+  };
+  for (const v1::FieldState& f : change.fields()) note(f);
+  note(change.deletion());
 }
 
 v1::ApplyResult WritePlanner::ApplyOne(const v1::Change& change) {
   absl::Status valid = ValidateChange(schemas_, change);
   if (!valid.ok()) return Rejected(valid);
+  return JoinRemote(change);
+}
+
+absl::Status WritePlanner::CheckAgainstStored(const Slot& slot,
+                                              const v1::Change& change) {
+  if (!slot.exists) return absl::OkStatus();
+  const storage::StoredRecord& stored = slot.record.stored;
+  const v1::CollectionSchema& schema =
+      *schemas_.FindCollection(change.key().collection());
+  bool append_only = schema.kind() == v1::COLLECTION_KIND_APPEND_ONLY;
+  for (const v1::FieldState& f : change.fields()) {
+    const storage::StoredField* held = FindStored(stored, f.name());
+    if (held != nullptr) {
+      VS_RETURN_IF_ERROR(
+          CheckNotReused(held->state(), f, absl::StrCat("fields.", f.name())));
+    }
+    if (append_only) VS_RETURN_IF_ERROR(CheckWrittenOnce(held, f));
+  }
+  VS_RETURN_IF_ERROR(
+      CheckNotReused(stored.deletion().state(), change.deletion(), "deletion"));
+  IntValues ints = IntsOf(stored);
+  OverlayInts(change, &ints);
+  return CheckIntBounds(schema, ints);
+}
+
+v1::ApplyResult WritePlanner::ApplyFromDevice(const v1::Change& change,
+                                              const DevicePush& device,
+                                              absl::Status* abort) {
+  absl::Status valid = ValidateChange(schemas_, change);
+  if (valid.ok()) {
+    valid =
+        CheckDeviceChange(*schemas_.FindCollection(change.key().collection()),
+                          change, device.replica, known_);
+  }
+  if (absl::IsUnavailable(valid)) return Deferred(valid);
+  if (!valid.ok()) return Rejected(valid);
+  absl::StatusOr<Slot*> slot = Load(change.key());
+  if (!slot.ok()) return Rejected(slot.status());
+  absl::Status stored = CheckAgainstStored(**slot, change);
+  if (absl::IsFailedPrecondition(stored)) *abort = stored;
+  if (!stored.ok()) return Rejected(stored);
+  v1::Change stamped = change;
+  StampAuthor(device.author, &stamped);
+  return JoinRemote(stamped);
+}
+
+v1::ApplyResult WritePlanner::JoinRemote(const v1::Change& change) {
   absl::StatusOr<Slot*> slot = Load(change.key());
   if (!slot.ok()) return Rejected(slot.status());
   for (const v1::FieldState& f : change.fields()) {
@@ -254,14 +403,56 @@ v1::ApplyResult WritePlanner::ApplyOne(const v1::Change& change) {
   return result;
 }
 
+absl::Status WritePlanner::PrefetchKnown(
+    const std::vector<const v1::Change*>& changes, uint64_t device) {
+  absl::flat_hash_set<uint64_t> replicas = {device};
+  for (const v1::Change* c : changes) AddMentionedReplicas(*c, &replicas);
+  std::vector<uint64_t> ids(replicas.begin(), replicas.end());
+  std::vector<std::string> rows;
+  for (uint64_t id : ids) rows.push_back(keys::KnownCounterRow(id));
+  std::vector<rocksdb::Slice> slices(rows.begin(), rows.end());
+  std::vector<rocksdb::PinnableSlice> values(rows.size());
+  std::vector<rocksdb::Status> statuses(rows.size());
+  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
+                slices.size(), slices.data(), values.data(), statuses.data());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    VS_RETURN_IF_ERROR(FromRocksStatus(statuses[i], "read " + rows[i]));
+    known_[ids[i]] = keys::DecodeBigEndian(
+        absl::string_view(values[i].data(), values[i].size()));
+  }
+  return absl::OkStatus();
+}
+
 void WritePlanner::PlanApply(WriteJob* job) {
   job->status = Prefetch(job->changes);
+  if (job->status.ok() && job->device != nullptr) {
+    job->status = PrefetchKnown(job->changes, job->device->replica);
+  }
   if (!job->status.ok()) return;
   job->results.reserve(job->changes.size());
   uint64_t high = 0;
+  bool deferring = false;
   for (const v1::Change* change : job->changes) {
-    job->results.push_back(ApplyOne(*change));
-    high = std::max(high, change->seq());
+    if (deferring) {
+      job->results.push_back(Deferred(absl::UnavailableError(
+          "deferred behind an earlier change of this push (send it again "
+          "later)")));
+      continue;
+    }
+    absl::Status abort;
+    job->results.push_back(
+        job->device == nullptr
+            ? ApplyOne(*change)
+            : ApplyFromDevice(*change, *job->device, &abort));
+    if (!abort.ok()) {
+      job->status = abort;
+      return;
+    }
+    deferring = job->results.back().outcome() == v1::APPLY_OUTCOME_DEFERRED;
+    // A device re-sends from its first deferred change: the watermark must
+    // not pass it.
+    if (!deferring) high = std::max(high, change->seq());
   }
   if (job->source_replica != 0 && high > 0) {
     uint64_t& mark = watermarks_[job->source_replica];
@@ -328,6 +519,46 @@ absl::Status WritePlanner::PlanResolve(const Resolution& resolution,
   return absl::OkStatus();
 }
 
+bool WritePlanner::Restamp(v1::FieldState* state, const WriteJob& job) {
+  bool changed = false;
+  for (v1::Sibling& s : *state->mutable_siblings()) {
+    if (s.dot().replica() != job.old_writer) continue;
+    *s.mutable_dot() = NextDot();
+    s.set_hlc(clock_->Tick());
+    AddDot(state->mutable_context(), s.dot());
+    changed = true;
+  }
+  if (!changed) return false;
+  LowerContext(state->mutable_context(), job.old_writer, job.acked_counter);
+  std::sort(state->mutable_siblings()->begin(),
+            state->mutable_siblings()->end(),
+            [](const v1::Sibling& a, const v1::Sibling& b) {
+              return DotLess(a.dot(), b.dot());
+            });
+  return true;
+}
+
+void WritePlanner::PlanReidentify(WriteJob* job) {
+  new_identity_ = true;
+  for (const v1::RecordKey& key : job->outbox) {
+    absl::StatusOr<Slot*> slot = Load(key);
+    if (!slot.ok()) {
+      job->status = slot.status();
+      return;
+    }
+    storage::StoredRecord& stored = (*slot)->record.stored;
+    std::vector<storage::StoredField*> touched;
+    for (storage::StoredField& f : *stored.mutable_fields()) {
+      if (Restamp(f.mutable_state(), *job)) touched.push_back(&f);
+    }
+    if (stored.has_deletion() &&
+        Restamp(stored.mutable_deletion()->mutable_state(), *job)) {
+      touched.push_back(stored.mutable_deletion());
+    }
+    if (!touched.empty()) MarkChanged(*slot, touched, /*local=*/true);
+  }
+}
+
 void WritePlanner::Plan(WriteJob* job) {
   switch (job->kind) {
     case WriteJob::Kind::kApply:
@@ -341,6 +572,9 @@ void WritePlanner::Plan(WriteJob* job) {
       return;
     case WriteJob::Kind::kResolve:
       job->status = PlanResolve(*job->resolution, &job->change);
+      return;
+    case WriteJob::Kind::kReidentify:
+      PlanReidentify(job);
       return;
   }
 }
@@ -382,6 +616,9 @@ absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
   for (const auto& [replica, seq] : watermarks_) {
     MergeMax(batch, keys::WatermarkRow(replica), seq);
   }
+  for (const auto& [replica, counter] : raise_known_) {
+    MergeMax(batch, keys::KnownCounterRow(replica), counter);
+  }
   WriteCounters(batch);
   for (const v1::AuditEntry& entry : audit_) {
     batch->Put(keys::AuditRow(entry.micros(), seqs_.back()),
@@ -390,7 +627,13 @@ absl::Status WritePlanner::Build(rocksdb::WriteBatch* batch) {
   // Concurrent batches commit in any order: max-merge keeps the counters
   // from going back.
   if (!seqs_.empty()) MergeMax(batch, keys::kLastSeq, seqs_.back());
-  if (last_counter_ != 0) MergeMax(batch, keys::kLastCounter, last_counter_);
+  if (new_identity_) {
+    // The counter starts again under the new id: a Put, not a max-merge.
+    PutRow(batch, keys::kReplicaId, keys::EncodeBigEndian(replica_id_));
+    PutRow(batch, keys::kLastCounter, keys::EncodeBigEndian(last_counter_));
+  } else if (last_counter_ != 0) {
+    MergeMax(batch, keys::kLastCounter, last_counter_);
+  }
   MergeMax(batch, keys::kLastHlc, clock_->last());
   return absl::OkStatus();
 }

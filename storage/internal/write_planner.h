@@ -11,9 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "proto/admin.pb.h"
+#include "storage/device_writes.h"
 #include "storage/hybrid_clock.h"
 #include "storage/internal/sequencer.h"
 #include "storage/record_store.h"
@@ -29,12 +31,19 @@ namespace villagesync {
 
 // One caller's write.
 struct WriteJob {
-  enum class Kind { kApply, kPut, kDelete, kResolve };
+  enum class Kind { kApply, kPut, kDelete, kResolve, kReidentify };
   Kind kind = Kind::kApply;
-  // kApply: the changes, their source and (out) one result each.
+  // kApply: the changes, their source and (out) one result each; `device`
+  // is set for a field device's own push (see RecordStore::ApplyFromDevice).
   std::vector<const v1::Change*> changes;
   uint64_t source_replica = 0;
+  const DevicePush* device = nullptr;
   std::vector<v1::ApplyResult> results;
+  // kReidentify: the outbox's records, the id they leave and the highest
+  // counter of it a server acknowledged (see RecordStore::TakeNewIdentity).
+  std::vector<v1::RecordKey> outbox;
+  uint64_t old_writer = 0;
+  uint64_t acked_counter = 0;
   // kPut: the edit. kDelete: the key and author. kResolve: the resolution.
   const LocalEdit* edit = nullptr;
   const Resolution* resolution = nullptr;
@@ -61,7 +70,9 @@ class WritePlanner {
   void Plan(WriteJob* job);
 
   // True if the plan writes nothing (every job failed or was a duplicate).
-  bool empty() const { return dirty_.empty() && watermarks_.empty(); }
+  bool empty() const {
+    return dirty_.empty() && watermarks_.empty() && !new_identity_;
+  }
 
   // Writes the plan into `batch`. Errors come from reading existing rows.
   absl::Status Build(rocksdb::WriteBatch* batch);
@@ -86,12 +97,30 @@ class WritePlanner {
 
   absl::StatusOr<Slot*> Load(const v1::RecordKey& key);
   absl::Status Prefetch(const std::vector<const v1::Change*>& changes);
+  // Reads the known counters a device's push is checked against.
+  absl::Status PrefetchKnown(const std::vector<const v1::Change*>& changes,
+                             uint64_t device);
   // Enters `key` into the plan with its stored bytes (null: not stored).
   // DATA_LOSS if the stored bytes do not parse.
   absl::StatusOr<Slot*> Adopt(const std::string& row, const v1::RecordKey& key,
                               const rocksdb::Slice* stored);
   void PlanApply(WriteJob* job);
   v1::ApplyResult ApplyOne(const v1::Change& change);
+  // A device's change (see RecordStore::ApplyFromDevice). Sets `*abort` for
+  // a reused dot.
+  v1::ApplyResult ApplyFromDevice(const v1::Change& change,
+                                  const DevicePush& device,
+                                  absl::Status* abort);
+  // Checks what only the record's stored state can tell about a device's
+  // change: a reused dot (FAILED_PRECONDITION), a second create of an
+  // append-only record or a broken bound (INVALID_ARGUMENT).
+  absl::Status CheckAgainstStored(const Slot& slot, const v1::Change& change);
+  // Joins a validated `change` into its record and says what happened.
+  v1::ApplyResult JoinRemote(const v1::Change& change);
+  void PlanReidentify(WriteJob* job);
+  // Gives each value of `old_writer` in `state` a new dot of this writer
+  // (see RecordStore::TakeNewIdentity); false if it had none.
+  bool Restamp(v1::FieldState* state, const WriteJob& job);
   absl::Status PlanPut(const LocalEdit& edit, v1::Change* out);
   absl::Status PlanResolve(const Resolution& resolution, v1::Change* out);
   absl::Status PlanDelete(const v1::RecordKey& key, absl::string_view author,
@@ -100,6 +129,14 @@ class WritePlanner {
   // `local` change (this replica's own write) marks the fields it touches
   // as own writes.
   bool Join(Slot* slot, const v1::Change& change, bool local = false);
+  // Gives the `touched` fields of `slot` a new sequence (own writes: also
+  // their own-writes position) and marks the slot dirty.
+  void MarkChanged(Slot* slot,
+                   const std::vector<storage::StoredField*>& touched,
+                   bool local);
+  // Notes the counters `change` shows of each replica (values and
+  // contexts), to raise the store's known counters with the batch.
+  void NoteKnown(const v1::Change& change);
   v1::Sibling NewSibling(v1::Value value, const v1::Dot& dot, uint64_t hlc,
                          absl::string_view author);
   v1::Dot NextDot();
@@ -121,6 +158,10 @@ class WritePlanner {
   absl::node_hash_map<std::string, Slot> slots_;  // by record row key
   std::vector<Slot*> dirty_;  // slots changed, in order (node map: stable)
   std::map<uint64_t, uint64_t> watermarks_;  // source replica -> seq
+  // Known counters: read for a device's push, raised by what is joined.
+  KnownCounters known_;
+  std::map<uint64_t, uint64_t> raise_known_;  // replica -> counter
+  bool new_identity_ = false;  // kReidentify: persist replica_id_ anew
 };
 
 }  // namespace villagesync

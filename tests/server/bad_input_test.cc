@@ -25,7 +25,17 @@ constexpr char kVillage[] = "440101001001";
 
 class BadInputTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_THAT(county_.status(), IsOk()); }
+  void SetUp() override {
+    ASSERT_THAT(county_.status(), IsOk());
+    // The scratch device's id is registered to the admin, who pushes.
+    v1::HelloRequest hello;
+    hello.set_replica_id(scratch_->store().replica_id());
+    v1::HelloResponse response;
+    ASSERT_TRUE(raw_.sync
+                    ->Hello(RawStub::Context(county_.admin_token()).get(),
+                            hello, &response)
+                    .ok());
+  }
 
   v1::Change GoodChange(const std::string& id) {
     auto change = scratch_->store().Put(NewMember(kVillage, id, "李建国"));

@@ -135,10 +135,15 @@ TEST_F(SyncIntegrationTest, OnRpcCountsEveryRequestOfASync) {
 TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
   constexpr int kDevices = 200;
   constexpr int kRecordsEach = 5;
-  std::string token = county_.AddUser("team", "field_worker", "440101");
+  // Ten devices per user, within the server's device limit per user.
+  std::vector<std::string> tokens;
+  for (int u = 0; u < kDevices / 10; ++u) {
+    tokens.push_back(county_.AddUser("team" + std::to_string(u),
+                                     "field_worker", "440101"));
+  }
   std::vector<std::unique_ptr<SyncClient>> devices;
   for (int d = 0; d < kDevices; ++d) {
-    devices.push_back(Device("d" + std::to_string(d), token));
+    devices.push_back(Device("d" + std::to_string(d), tokens[d / 10]));
     ASSERT_NE(devices.back(), nullptr);
     for (int r = 0; r < kRecordsEach; ++r) {
       std::string id = "d" + std::to_string(d) + "-r" + std::to_string(r);

@@ -1,0 +1,193 @@
+#include "storage/device_writes.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "proto/status_macros.h"
+#include "storage/causal_context.h"
+#include "storage/field_merge.h"
+#include "storage/validation.h"
+
+namespace villagesync {
+namespace {
+
+uint64_t KnownOf(const KnownCounters& known, uint64_t replica) {
+  auto it = known.find(replica);
+  return it == known.end() ? 0 : it->second;
+}
+
+// The highest counter `device` may use: kMaxDotGap above what is known.
+uint64_t CounterLimit(const KnownCounters& known, uint64_t device) {
+  uint64_t held = KnownOf(known, device);
+  return held > std::numeric_limits<uint64_t>::max() - kMaxDotGap
+             ? std::numeric_limits<uint64_t>::max()
+             : held + kMaxDotGap;
+}
+
+std::string Hex(uint64_t replica) { return absl::StrFormat("%016x", replica); }
+
+// The name a register has in messages: "fields.<name>" or "deletion".
+std::string RegisterName(const v1::FieldState& state, bool deletion) {
+  return deletion ? "deletion" : absl::StrCat("fields.", Bounded(state.name()));
+}
+
+// Checks that every value of `state` is the device's own, within the gap.
+absl::Status CheckOwnValues(const v1::FieldState& state,
+                            const std::string& name, uint64_t device,
+                            const KnownCounters& known) {
+  uint64_t limit = CounterLimit(known, device);
+  if (state.siblings_size() == 0) {
+    return InvalidField(name,
+                        "carries no value written by the pushing "
+                        "replica: a device sends only its own writes");
+  }
+  for (const v1::Sibling& s : state.siblings()) {
+    if (s.dot().replica() != device) {
+      return InvalidField(
+          absl::StrCat(name, ".dot"),
+          absl::StrCat("a value written by replica ", Hex(s.dot().replica()),
+                       ", not by the pushing replica ", Hex(device),
+                       ": a device sends only its own writes"));
+    }
+  }
+  for (const v1::Dot& d : state.context()) {
+    if (d.replica() == device && d.counter() > limit) {
+      return InvalidField(
+          absl::StrCat(name, ".dot"),
+          absl::StrCat("counter ", d.counter(), " jumps more than ", kMaxDotGap,
+                       " above the highest this server holds for replica ",
+                       Hex(device), " (", KnownOf(known, device), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A register whose every value is cleared, in a change that is neither a
+// delete nor a create, clears the field.
+bool ClearsField(const v1::FieldState& state) {
+  return std::all_of(state.siblings().begin(), state.siblings().end(),
+                     [](const v1::Sibling& s) { return IsCleared(s.value()); });
+}
+
+bool Deletes(const v1::Change& change) {
+  for (const v1::Sibling& s : change.deletion().siblings()) {
+    if (s.value().bool_value()) return true;
+  }
+  return false;
+}
+
+absl::Status CheckRequiredKept(const v1::CollectionSchema& schema,
+                               const v1::Change& change) {
+  if (change.creates() || Deletes(change)) return absl::OkStatus();
+  for (const v1::FieldState& f : change.fields()) {
+    if (!ClearsField(f)) continue;
+    for (const v1::FieldSpec& spec : schema.fields()) {
+      if (spec.name() == f.name() && spec.required()) {
+        return InvalidField(f.name(), "required field cannot be cleared");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// UNAVAILABLE if `state`'s context claims another replica's writes beyond
+// what this server has received.
+absl::Status CheckClaims(const v1::FieldState& state, const std::string& name,
+                         uint64_t device, const KnownCounters& known) {
+  for (const v1::Dot& d : state.context()) {
+    if (d.replica() == device) continue;
+    uint64_t held = KnownOf(known, d.replica());
+    if (d.counter() <= held) continue;
+    return absl::UnavailableError(absl::StrCat(
+        name, ".context: claims writes of replica ", Hex(d.replica()),
+        " up to ", d.counter(), ", but this server has received up to ", held,
+        "; deferred until it has them (send it again later)"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsEmpty(const v1::FieldState& state) {
+  return state.siblings_size() == 0 && state.context_size() == 0;
+}
+
+// Removes the values of other replicas from `state` (see KeepOwnValuesOnly);
+// false if no value of `replica` is left.
+bool KeepOwn(uint64_t replica, v1::FieldState* state) {
+  auto* siblings = state->mutable_siblings();
+  for (int i = siblings->size() - 1; i >= 0; --i) {
+    const v1::Dot& dot = siblings->Get(i).dot();
+    if (dot.replica() == replica) continue;
+    for (int j = state->context_size() - 1; j >= 0; --j) {
+      v1::Dot* entry = state->mutable_context(j);
+      if (entry->replica() != dot.replica()) continue;
+      entry->set_counter(std::min(entry->counter(), dot.counter() - 1));
+      if (entry->counter() == 0) state->mutable_context()->DeleteSubrange(j, 1);
+    }
+    siblings->DeleteSubrange(i, 1);
+  }
+  return !siblings->empty();
+}
+
+}  // namespace
+
+void AddMentionedReplicas(const v1::Change& change,
+                          absl::flat_hash_set<uint64_t>* replicas) {
+  auto add = [&](const v1::FieldState& state) {
+    for (const v1::Dot& d : state.context()) replicas->insert(d.replica());
+  };
+  for (const v1::FieldState& f : change.fields()) add(f);
+  add(change.deletion());
+}
+
+absl::Status CheckDeviceChange(const v1::CollectionSchema& schema,
+                               const v1::Change& change, uint64_t device,
+                               const KnownCounters& known) {
+  for (const v1::FieldState& f : change.fields()) {
+    VS_RETURN_IF_ERROR(
+        CheckOwnValues(f, RegisterName(f, false), device, known));
+  }
+  if (!IsEmpty(change.deletion())) {
+    VS_RETURN_IF_ERROR(
+        CheckOwnValues(change.deletion(), "deletion", device, known));
+  }
+  VS_RETURN_IF_ERROR(CheckRequiredKept(schema, change));
+  for (const v1::FieldState& f : change.fields()) {
+    VS_RETURN_IF_ERROR(CheckClaims(f, RegisterName(f, false), device, known));
+  }
+  return CheckClaims(change.deletion(), "deletion", device, known);
+}
+
+std::string NextLineage(
+    absl::string_view lineage,
+    const google::protobuf::RepeatedPtrField<v1::Change>& changes) {
+  std::string bytes(lineage);
+  for (const v1::Change& change : changes) change.AppendToString(&bytes);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &md_len, EVP_sha256(),
+                 nullptr) != 1) {
+    return "";
+  }
+  return std::string(reinterpret_cast<const char*>(md), md_len);
+}
+
+bool KeepOwnValuesOnly(uint64_t replica, v1::Change* change) {
+  auto* fields = change->mutable_fields();
+  for (int i = fields->size() - 1; i >= 0; --i) {
+    if (KeepOwn(replica, fields->Mutable(i))) continue;
+    fields->DeleteSubrange(i, 1);
+    change->set_creates(false);
+  }
+  if (!IsEmpty(change->deletion()) &&
+      !KeepOwn(replica, change->mutable_deletion())) {
+    change->clear_deletion();
+  }
+  return !fields->empty() || !IsEmpty(change->deletion());
+}
+
+}  // namespace villagesync

@@ -1,0 +1,75 @@
+// What a field device may say in a push (SPEC §6, the trust boundary): only
+// its own writes. A server checks each change of a device's push against
+// what it has received (CheckDeviceChange); a device leaves out of what it
+// sends the values of other replicas that a pull merged into a field it had
+// edited (KeepOwnValuesOnly). Pure functions; the reasoning is in
+// docs/DESIGN.md, "Trust".
+#ifndef VILLAGESYNC_STORAGE_DEVICE_WRITES_H_
+#define VILLAGESYNC_STORAGE_DEVICE_WRITES_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "proto/records.pb.h"
+#include "proto/schema.pb.h"
+
+namespace villagesync {
+
+// How far above the highest counter a server holds for a device the device's
+// dots may go. Edits superseded on the device before it synced leave gaps in
+// what it sends; a jump beyond this is a broken or forged counter, which
+// would otherwise make every later edit of the device look old.
+inline constexpr uint64_t kMaxDotGap = uint64_t{1} << 20;
+
+// The highest dot counter a server has received from each replica, through
+// any path (RecordStore::KnownCounter), for the replicas a push mentions; a
+// replica missing from the map counts as 0.
+using KnownCounters = absl::flat_hash_map<uint64_t, uint64_t>;
+
+// Adds to `replicas` every replica whose counter CheckDeviceChange reads for
+// `change`: the writers of its values and of its context entries.
+void AddMentionedReplicas(const v1::Change& change,
+                          absl::flat_hash_set<uint64_t>* replicas);
+
+// The verdict on one change of a push by `device` (the pushing replica id):
+// - OK: it may be applied.
+// - INVALID_ARGUMENT naming the field ("fields.phone.dot", ...): a register
+//   without a value of `device`'s own, a value with another replica's dot, a
+//   counter more than kMaxDotGap above `known[device]`, an edit clearing a
+//   required field. Rejected: nothing of it may be applied.
+// - UNAVAILABLE naming "context": the change claims to have seen writes of
+//   another replica beyond what this server has received (`known`). It may
+//   be genuine (the device last synced with a server this one lags behind),
+//   so it is deferred, never applied with the claim and never dropped.
+absl::Status CheckDeviceChange(const v1::CollectionSchema& schema,
+                               const v1::Change& change, uint64_t device,
+                               const KnownCounters& known);
+
+// Part of the message of every error telling a device that its store forked
+// (restored from an older copy) and that it must take a new replica id
+// (RecordStore::TakeNewIdentity); devices look for it.
+inline constexpr char kTakeNewIdentity[] = "it must take a new replica id";
+
+// A device's push lineage after a push of `changes` is accepted, from the
+// lineage before it (proto/sync.proto, PushRequest.lineage): SHA-256 of the
+// two, chained. Two copies of one store that push different changes from
+// the same lineage get different results.
+std::string NextLineage(
+    absl::string_view lineage,
+    const google::protobuf::RepeatedPtrField<v1::Change>& changes);
+
+// Leaves in `change` only the values `replica` wrote. A value of another
+// replica in a register (merged in by a pull after `replica`'s own edit) is
+// removed, and the context entry of its writer lowered below it, so the
+// change still claims only what `replica`'s own write had seen of that
+// writer. A register left without a value of `replica`'s is removed whole.
+// Returns false if nothing is left to send.
+bool KeepOwnValuesOnly(uint64_t replica, v1::Change* change);
+
+}  // namespace villagesync
+
+#endif  // VILLAGESYNC_STORAGE_DEVICE_WRITES_H_
