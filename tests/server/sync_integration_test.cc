@@ -138,8 +138,8 @@ TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
   // Ten devices per user, within the server's device limit per user.
   std::vector<std::string> tokens;
   for (int u = 0; u < kDevices / 10; ++u) {
-    tokens.push_back(county_.AddUser("team" + std::to_string(u),
-                                     "field_worker", "440101"));
+    tokens.push_back(
+        county_.AddUser("team" + std::to_string(u), "field_worker", "440101"));
   }
   std::vector<std::unique_ptr<SyncClient>> devices;
   for (int d = 0; d < kDevices; ++d) {

@@ -282,12 +282,12 @@ TEST_F(ValidationTest, AReferenceToAnUnknownOrEmptyCollectionIsRejected) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("parent"), HasSubstr("photos"))));
   ref.mutable_ref_value()->clear_collection();
-  EXPECT_THAT(store_->Put(Edit(Key(kVillage, "org_units", "o1"),
-                               {{"name", Str("第一支部")},
-                                {"kind", Enum("党支部")},
-                                {"parent", ref}})),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("parent")));
+  EXPECT_THAT(
+      store_->Put(
+          Edit(Key(kVillage, "org_units", "o1"), {{"name", Str("第一支部")},
+                                                  {"kind", Enum("党支部")},
+                                                  {"parent", ref}})),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("parent")));
   ExpectUnchanged();
 }
 
@@ -340,9 +340,9 @@ TEST_F(ValidationTest, AnEditCannotRaiseACountAboveItsBoundInTheRecord) {
   EXPECT_THAT(
       store_->Put(Edit(applicant, {{"vote_present", testing::Int(11)}})),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("vote_present")));
-  EXPECT_THAT(store_->Put(Edit(applicant, {{"vote_due", testing::Int(7)}})),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("vote_present")));
+  EXPECT_THAT(
+      store_->Put(Edit(applicant, {{"vote_due", testing::Int(7)}})),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("vote_present")));
   EXPECT_THAT(store_->Put(Edit(applicant, {{"vote_yes", testing::Int(8)}})),
               IsOk());
 }
