@@ -1,6 +1,7 @@
 #include "server/conflict_inbox.h"
 
 #include <algorithm>
+#include <limits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -160,12 +161,19 @@ absl::Status ConflictInbox::Resolve(const v1::UserInfo& caller,
 absl::Status ConflictInbox::Audit(const v1::UserInfo& caller,
                                   const v1::ListAuditRequest& request,
                                   v1::ListAuditResponse* response) const {
-  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "view the conflict inbox"));
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "read the audit log"));
   size_t limit = request.limit() == 0 ? 1000 : request.limit();
-  VS_ASSIGN_OR_RETURN(std::vector<v1::AuditEntry> entries,
-                      store_->ListAudit(request.since_micros(), limit));
+  // Entries are scoped like records: a caller sees those about its region
+  // (an entry from before regions were recorded counts as everywhere's).
+  VS_ASSIGN_OR_RETURN(std::vector<v1::AuditEntry> all,
+                      store_->ListAudit(request.since_micros(),
+                                        std::numeric_limits<size_t>::max()));
   for (v1::AuditEntry& e : users_->Audit()) {
-    if (e.micros() >= request.since_micros()) entries.push_back(std::move(e));
+    if (e.micros() >= request.since_micros()) all.push_back(std::move(e));
+  }
+  std::vector<v1::AuditEntry> entries;
+  for (v1::AuditEntry& e : all) {
+    if (InScope(caller, e.region())) entries.push_back(std::move(e));
   }
   std::stable_sort(entries.begin(), entries.end(),
                    [](const v1::AuditEntry& a, const v1::AuditEntry& b) {

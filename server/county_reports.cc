@@ -15,7 +15,11 @@ absl::Status CountyReports::ListRules(const v1::UserInfo& caller,
                                       v1::ListRulesResponse* response) const {
   VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "read the rule table"));
   VS_ASSIGN_OR_RETURN(std::vector<v1::Rule> rules, rules_.List());
-  for (v1::Rule& rule : rules) *response->add_rules() = std::move(rule);
+  for (v1::Rule& rule : rules) {
+    if (AppliesWithin(rule, caller.scope())) {
+      *response->add_rules() = std::move(rule);
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -23,9 +27,19 @@ absl::Status CountyReports::SetRule(const v1::UserInfo& caller,
                                     const v1::SetRuleRequest& request,
                                     v1::SetRuleResponse* response) {
   VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "change the rule table"));
-  VS_RETURN_IF_ERROR(rules_.Set(request.rule(), caller.name()));
-  VS_ASSIGN_OR_RETURN(std::vector<v1::Rule> rules, rules_.List());
-  for (v1::Rule& rule : rules) *response->add_rules() = std::move(rule);
+  // A rule applies where its setter may act: a county user's rules to its
+  // county (the default), an admin's as widely as its scope.
+  v1::Rule rule = request.rule();
+  if (rule.region().empty()) rule.set_region(caller.scope());
+  if (!InScope(caller, rule.region())) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "region: user \"", caller.name(), "\" may set rules only inside ",
+        caller.scope().empty() ? "everywhere" : caller.scope()));
+  }
+  VS_RETURN_IF_ERROR(rules_.Set(rule, caller.name()));
+  v1::ListRulesResponse list;
+  VS_RETURN_IF_ERROR(ListRules(caller, &list));
+  *response->mutable_rules() = std::move(*list.mutable_rules());
   return absl::OkStatus();
 }
 

@@ -88,7 +88,8 @@ int64_t HeldIn(const VillageCounters& v, const std::string& type,
 
 // Judges `type` unit by unit: every month, full quarter or full year of the
 // period against the rule in force at the unit's start.
-v1::MeetingCompliance Judge(const VillageCounters& v, const std::string& type,
+v1::MeetingCompliance Judge(const std::string& village,
+                            const VillageCounters& v, const std::string& type,
                             const std::vector<v1::Rule>& rules,
                             const Period& period) {
   v1::MeetingCompliance m;
@@ -103,7 +104,7 @@ v1::MeetingCompliance Judge(const VillageCounters& v, const std::string& type,
          start + length <= period.first + period.months; start += length) {
       if ((start.month() - 1) % length != 0)
         continue;  // calendar-aligned units
-      const v1::Rule* rule = RuleInForce(rules, type, start);
+      const v1::Rule* rule = RuleInForce(rules, type, village, start);
       if (rule == nullptr || rule->cadence() != cadence ||
           rule->min_count() == 0) {
         continue;
@@ -127,10 +128,15 @@ int64_t Sum(const VillageCounters& v, const std::string& name) {
   return total;
 }
 
-std::set<std::string> MeetingTypes(const VillageCounters& v,
+std::set<std::string> MeetingTypes(const std::string& village,
+                                   const VillageCounters& v,
                                    const std::vector<v1::Rule>& rules) {
   std::set<std::string> types;
-  for (const v1::Rule& rule : rules) types.insert(rule.meeting_type());
+  for (const v1::Rule& rule : rules) {
+    if (absl::StartsWith(village, rule.region())) {
+      types.insert(rule.meeting_type());
+    }
+  }
   for (const auto& [month, counters] : v.months) {
     for (const auto& [name, amount] : counters) {
       if (absl::StartsWith(name, "meeting/")) types.insert(name.substr(8));
@@ -199,8 +205,8 @@ v1::ReportRow VillageRow(const std::string& village, const VillageCounters& v,
   row.set_village(village);
   FillSnapshot(v, &row);
   row.set_complies(true);
-  for (const std::string& type : MeetingTypes(v, rules)) {
-    v1::MeetingCompliance m = Judge(v, type, rules, period);
+  for (const std::string& type : MeetingTypes(village, v, rules)) {
+    v1::MeetingCompliance m = Judge(village, v, type, rules, period);
     if (m.judged() && !m.complies()) row.set_complies(false);
     *row.add_meetings() = std::move(m);
   }

@@ -25,20 +25,27 @@ class RuleTable {
   // Every rule, by meeting type then effective month.
   absl::StatusOr<std::vector<v1::Rule>> List() const;
 
-  // Adds or replaces the rule of a type from its effective month, audited
-  // as `actor`. INVALID_ARGUMENT naming "meeting_type", "cadence" or
-  // "effective_from".
+  // Adds or replaces the rule of a type and region from its effective
+  // month, audited as `actor`. INVALID_ARGUMENT naming "meeting_type" (not
+  // a type the meetings schema declares), "cadence", "effective_from" or
+  // "region".
   absl::Status Set(const v1::Rule& rule, absl::string_view actor);
 
  private:
   RecordStore* const store_;
 };
 
-// The rule of `meeting_type` in force in `month`: the one with the latest
-// effective month not after `month`. Null if none. `rules` as List returns.
+// The rule of `meeting_type` in force for `village` in `month`: among the
+// rules whose region contains the village and whose effective month is not
+// after `month`, the one of the most specific region, then the latest month.
+// Null if none.
 const v1::Rule* RuleInForce(const std::vector<v1::Rule>& rules,
                             absl::string_view meeting_type,
-                            absl::CivilMonth month);
+                            absl::string_view village, absl::CivilMonth month);
+
+// True if `rule` matters to someone looking at `region`: it applies there
+// (its region contains `region`) or inside it.
+bool AppliesWithin(const v1::Rule& rule, absl::string_view region);
 
 // Parses "YYYY-MM". False if malformed.
 bool ParseMonth(absl::string_view text, absl::CivilMonth* month);

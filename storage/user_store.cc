@@ -74,10 +74,12 @@ absl::Status CheckFile(const storage::UserFile& file) {
   return absl::OkStatus();
 }
 
+// An audit row about a user: its region is the user's scope.
 v1::AuditEntry MakeAudit(int64_t micros, absl::string_view actor,
                          absl::string_view action, absl::string_view target,
-                         absl::string_view detail) {
+                         absl::string_view detail, absl::string_view scope) {
   v1::AuditEntry entry;
+  entry.set_region(std::string(scope));
   entry.set_micros(micros);
   entry.set_actor(std::string(actor));
   entry.set_action(std::string(action));
@@ -153,8 +155,9 @@ absl::StatusOr<std::string> UserStore::Add(absl::string_view name,
   user->mutable_info()->set_scope(std::string(scope));
   user->mutable_info()->set_created_micros(now);
   user->set_token_sha256(hash);
-  *file_.add_audit() = MakeAudit(now, actor, "user.add", name,
-                                 absl::StrCat("role=", role, " scope=", scope));
+  *file_.add_audit() =
+      MakeAudit(now, actor, "user.add", name,
+                absl::StrCat("role=", role, " scope=", scope), scope);
   if (absl::Status s = Save(); !s.ok()) {
     file_.mutable_users()->RemoveLast();
     file_.mutable_audit()->RemoveLast();
@@ -171,7 +174,8 @@ absl::StatusOr<v1::UserInfo> UserStore::Revoke(absl::string_view name,
   for (storage::StoredUser& user : *file_.mutable_users()) {
     if (user.info().name() != name || user.info().revoked()) continue;
     user.mutable_info()->set_revoked(true);
-    *file_.add_audit() = MakeAudit(now, actor, "user.revoke", name, "");
+    *file_.add_audit() =
+        MakeAudit(now, actor, "user.revoke", name, "", user.info().scope());
     if (absl::Status s = Save(); !s.ok()) {
       user.mutable_info()->set_revoked(false);
       file_.mutable_audit()->RemoveLast();

@@ -50,7 +50,7 @@ Commands:
   admin rules list [--json]
                      the meeting rules the report judges by
   admin rules set --type MEETING_TYPE --cadence monthly|quarterly|yearly
-                  --min N --from YYYY-MM
+                  --min N --from YYYY-MM [--region PREFIX]
                      require N meetings of a type per period from a month on
 
 Flags:
@@ -180,6 +180,7 @@ const char kAdminHelp[] = R"(Usage:
   villagesync --store DIR admin rules list [--json]
   villagesync --store DIR admin rules set --type MEETING_TYPE
       --cadence monthly|quarterly|yearly --min N --from YYYY-MM
+      [--region PREFIX]
 
 Manages users on the server this device was initialized with, as the user of
 its token (county and admin users may manage users in their scope), and
@@ -216,18 +217,22 @@ const char kAdminRulesHelp[] = R"(Usage:
   villagesync --store DIR admin rules list [--json]
   villagesync --store DIR admin rules set --type MEETING_TYPE
       --cadence monthly|quarterly|yearly --min N --from YYYY-MM
+      [--region PREFIX]
 
 The rule table on the server this device was initialized with: how many
 meetings of a type each village must hold per month, quarter or year, from
 a month on. `report` judges the meetings of each period against the rules
 in force then. The defaults: 主题党日, 支委会 and 党小组会 at least 1 a month;
 支部党员大会 and 党课 1 a quarter; 组织生活会 and 民主评议党员 1 a year.
+A rule has a region (a village-code prefix): a village is judged by the rule
+of the most specific region that contains it.
 
-admin rules list: every rule, by meeting type then first month, one line
-  each: "TYPE  CADENCE  ≥N  from YYYY-MM".
+admin rules list: the rules that apply in or inside your scope, by meeting
+  type then first month, one line each: "TYPE  CADENCE  ≥N  from YYYY-MM"
+  followed by "  in REGION" unless the rule applies everywhere.
   --json   a JSON array, one object per line: {"type":...,
            "cadence":"monthly"|"quarterly"|"yearly", "min":N,
-           "from":"YYYY-MM"}
+           "from":"YYYY-MM", "region":"PREFIX" ("" = everywhere)}
 admin rules set: adds a rule of a meeting type in force from a month on,
   until a later rule of that type starts (a rule that starts the same month
   is replaced); earlier months keep the rules they had. County and admin
@@ -240,6 +245,9 @@ admin rules set: adds a rule of a meeting type in force from a month on,
   --min N          at least N meetings in each month, quarter or year (0
                    lifts the requirement from that month on)
   --from YYYY-MM   the first month the rule is in force
+  --region PREFIX  where it applies (default: your scope; a county user's
+                   rules apply inside its county only, an admin may set
+                   wider defaults)
 )";
 
 const char kReportHelp[] =

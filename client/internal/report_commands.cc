@@ -104,6 +104,7 @@ absl::StatusOr<v1::Rule> RuleFrom(const ParsedArgs& args) {
                                    args.Get("from"), "\""));
   }
   rule.set_effective_from(args.Get("from"));
+  rule.set_region(args.Get("region"));
   return rule;
 }
 

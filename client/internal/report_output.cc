@@ -281,8 +281,8 @@ std::string CadenceName(v1::Cadence cadence) {
 
 std::string RuleToLine(const v1::Rule& rule) {
   return absl::StrCat(rule.meeting_type(), "  ", CadenceName(rule.cadence()),
-                      "  ≥", rule.min_count(), "  from ",
-                      rule.effective_from());
+                      "  ≥", rule.min_count(), "  from ", rule.effective_from(),
+                      rule.region().empty() ? "" : "  in ", rule.region());
 }
 
 std::string RuleToJson(const v1::Rule& rule) {
@@ -290,7 +290,8 @@ std::string RuleToJson(const v1::Rule& rule) {
   json.AddString("type", rule.meeting_type())
       .AddString("cadence", CadenceName(rule.cadence()))
       .AddRaw("min", absl::StrCat(rule.min_count()))
-      .AddString("from", rule.effective_from());
+      .AddString("from", rule.effective_from())
+      .AddString("region", rule.region());
   return json.Build();
 }
 

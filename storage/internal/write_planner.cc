@@ -512,6 +512,7 @@ absl::Status WritePlanner::PlanResolve(const Resolution& resolution,
   entry.set_micros(absl::ToUnixMicros(absl::Now()));
   entry.set_actor(resolution.resolver);
   entry.set_action("conflict.resolve");
+  entry.set_region(resolution.key.village());
   entry.set_target(
       absl::StrCat(keys::RecordPath(resolution.key), "/",
                    resolution.field.empty() ? "_record" : resolution.field));

@@ -259,9 +259,9 @@ TEST(ReportOutputTest, RulesShowAsLinesAndAsAJsonArray) {
   EXPECT_EQ(
       RulesToJson(rules),
       "[\n"
-      R"({"type":"主题党日","cadence":"monthly","min":1,"from":"2000-01"})"
+      R"({"type":"主题党日","cadence":"monthly","min":1,"from":"2000-01","region":""})"
       ",\n"
-      R"({"type":"党课","cadence":"quarterly","min":2,"from":"2024-07"})"
+      R"({"type":"党课","cadence":"quarterly","min":2,"from":"2024-07","region":""})"
       "\n]");
   EXPECT_EQ(RulesToJson({}), "[]");
   EXPECT_EQ(CadenceName(v1::CADENCE_UNSPECIFIED), "unspecified");

@@ -357,5 +357,73 @@ TEST(ReplicationTest, ADeviceMovedToTheStandbyCatchesUpWithoutStartingOver) {
   EXPECT_EQ(CountOf((*d)->store()), 355u);
 }
 
+TEST(ReplicationTest, ADeviceMovedToALaggingStandbyKeepsEveryEdit) {
+  TestCounty a, b;
+  ASSERT_THAT(a.status(), IsOk());
+  ASSERT_THAT(b.status(), IsOk());
+  std::vector<v1::Peer> a_peers, b_peers;
+  Link(b, "b", v1::DIRECTION_BOTH, "440101", &a_peers);
+  Link(a, "a", v1::DIRECTION_BOTH, "440101", &b_peers);
+  a_peers[0].set_strip_pii(false);
+  b_peers[0].set_strip_pii(false);
+  auto replicate = [&](bool on) {
+    a.SetPeers(on ? a_peers : std::vector<v1::Peer>());
+    b.SetPeers(on ? b_peers : std::vector<v1::Peer>());
+    ASSERT_THAT(a.Restart(), IsOk());
+    ASSERT_THAT(b.Restart(), IsOk());
+  };
+  ASSERT_NO_FATAL_FAILURE(replicate(true));
+  std::string d_token = a.AddUser("zhou", "first_secretary", "440101001");
+  std::string b_token = b.AddUser("zhou", "first_secretary", "440101001");
+  auto d = a.Device("d", d_token);
+  auto f = a.Device("f", a.AddUser("wang", "first_secretary", "440101001"));
+  ASSERT_THAT(d, IsOk());
+  ASSERT_THAT(f, IsOk());
+  v1::RecordKey m = Key(kVillage, "members", "m");
+  ASSERT_THAT((*d)->store().Put(NewMember(kVillage, "m", "李建国")), IsOk());
+  ASSERT_THAT((*d)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*f)->Sync(QuickSync()), IsOk());
+  ASSERT_TRUE(WaitFor([&] {
+    return Members(b.server()) == 1 &&
+           b.server().devices().Find((*d)->store().replica_id()).value();
+  }));
+  // Replication pauses. On the primary, f edits the record and d, having
+  // pulled that, edits it again: d's edit has seen f's.
+  ASSERT_NO_FATAL_FAILURE(replicate(false));
+  ASSERT_THAT((*f)->store().Put(Edit(m, {{"occupation", Str("教师")}})),
+              IsOk());
+  ASSERT_THAT((*f)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*d)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*d)->store().Put(Edit(m, {{"occupation", Str("农民")}})),
+              IsOk());
+  // The device moves to the standby, which has not received f's edit: its
+  // own would claim a write the standby never saw, so it waits.
+  ASSERT_THAT((*d)->Init(b.address(), b_token), IsOk());
+  auto report = (*d)->Sync(QuickSync());
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->deferred, 1);
+  EXPECT_EQ(report->pushed, 0);
+  EXPECT_EQ(Visible(b.server().store(), m, "occupation"), "<none>");
+  auto status = (*d)->Status();
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->pending, 1) << "the deferred edit left the outbox";
+  // Replication resumes; once the standby has f's edit, d's goes through
+  // and supersedes it everywhere, with no conflict.
+  ASSERT_NO_FATAL_FAILURE(replicate(true));
+  ASSERT_TRUE(WaitFor(
+      [&] { return Visible(b.server().store(), m, "occupation") == "教师"; }));
+  report = (*d)->Sync(QuickSync());
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->deferred, 0);
+  EXPECT_EQ(report->pushed, 1);
+  EXPECT_EQ(Visible(b.server().store(), m, "occupation"), "农民");
+  ASSERT_TRUE(WaitFor(
+      [&] { return Visible(a.server().store(), m, "occupation") == "农民"; }));
+  EXPECT_THAT(testing::ConflictFields(a.server().store(), m),
+              ::testing::IsEmpty());
+  EXPECT_THAT(testing::ConflictFields(b.server().store(), m),
+              ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace villagesync

@@ -6,6 +6,7 @@
 // see only their county.
 #include "server/report.h"
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/conflict_inbox.h"
@@ -258,6 +259,97 @@ TEST_F(ReportTest, ACountyUserAskingForAnotherCountyIsPermissionDenied) {
   EXPECT_THAT(
       office_->Report(request),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("period")));
+}
+
+TEST_F(ReportTest, ACountyRuleAppliesInItsCountyAndWinsOverWiderDefaults) {
+  auto other = Device("other", county_.AddUser("other", "county", "440102"));
+  auto admin = Device("admin", county_.admin_token());
+  ASSERT_NE(other, nullptr);
+  ASSERT_NE(admin, nullptr);
+  // The other county wants 支委会 only quarterly, from 2024-01.
+  v1::Rule quarterly;
+  quarterly.set_meeting_type("支委会");
+  quarterly.set_cadence(v1::CADENCE_QUARTERLY);
+  quarterly.set_min_count(1);
+  quarterly.set_effective_from("2024-01");
+  ASSERT_THAT(other->SetRule(quarterly), IsOk());
+  // It may not set rules for this county.
+  quarterly.set_region("440101");
+  EXPECT_THAT(
+      other->SetRule(quarterly),
+      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("region")));
+  // Village 2 of this county is still judged monthly...
+  EXPECT_EQ(Compliance(*RowOf(Report("2024-05"), kV2), "支委会"), "0/1 NO");
+  // ...also after an admin changes the default everywhere, while this
+  // county's own rule, once set, wins over the default.
+  v1::Rule wider = quarterly;
+  wider.set_region("");
+  wider.set_min_count(2);
+  ASSERT_THAT(admin->SetRule(wider), IsOk());
+  EXPECT_EQ(Compliance(*RowOf(Report("2024-Q2"), kV2), "支委会"), "0/2 NO");
+  v1::Rule mine = quarterly;
+  mine.set_region("");  // defaults to the county's scope
+  mine.set_cadence(v1::CADENCE_MONTHLY);
+  mine.set_min_count(1);
+  ASSERT_THAT(office_->SetRule(mine), IsOk());
+  EXPECT_EQ(Compliance(*RowOf(Report("2024-Q2"), kV2), "支委会"), "0/3 NO");
+  // Each county lists the rules that apply to it, not the other's.
+  auto listed = office_->ListRules();
+  ASSERT_THAT(listed, IsOk());
+  for (const v1::Rule& r : listed->rules()) {
+    EXPECT_NE(r.region(), "440102") << r.ShortDebugString();
+  }
+}
+
+TEST_F(ReportTest, ARuleForAnUnknownMeetingTypeOrCadenceIsRefused) {
+  v1::Rule rule;
+  rule.set_meeting_type("茶话会");
+  rule.set_cadence(v1::CADENCE_MONTHLY);
+  rule.set_min_count(1);
+  rule.set_effective_from("2024-01");
+  EXPECT_THAT(
+      office_->SetRule(rule),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("meeting_type")));
+  rule.set_meeting_type("支委会");
+  rule.set_cadence(static_cast<v1::Cadence>(42));
+  EXPECT_THAT(
+      office_->SetRule(rule),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cadence")));
+}
+
+TEST_F(ReportTest, AuditEntriesAreScopedLikeRecords) {
+  auto other = Device("other", county_.AddUser("other", "county", "440102"));
+  ASSERT_NE(other, nullptr);
+  // A user of this county, a rule of this county and a resolution in it.
+  ASSERT_THAT(office_->AddUser("worker", "field_worker", "440101001"), IsOk());
+  v1::Rule rule;
+  rule.set_meeting_type("党课");
+  rule.set_cadence(v1::CADENCE_QUARTERLY);
+  rule.set_min_count(2);
+  rule.set_effective_from("2024-07");
+  ASSERT_THAT(office_->SetRule(rule), IsOk());
+  auto mine = office_->ListAudit(0);
+  auto theirs = other->ListAudit(0);
+  ASSERT_THAT(mine, IsOk());
+  ASSERT_THAT(theirs, IsOk());
+  auto targets = [](const v1::ListAuditResponse& audit) {
+    std::vector<std::string> out;
+    for (const v1::AuditEntry& e : audit.entries()) {
+      out.push_back(e.action() + " " + e.target());
+    }
+    return out;
+  };
+  EXPECT_THAT(targets(*mine), ::testing::Contains("user.add worker"));
+  EXPECT_THAT(targets(*mine), ::testing::Contains("rule.set 党课"));
+  EXPECT_THAT(targets(*theirs),
+              ::testing::Not(::testing::Contains("user.add worker")));
+  EXPECT_THAT(targets(*theirs),
+              ::testing::Not(::testing::Contains("rule.set 党课")));
+  EXPECT_THAT(targets(*theirs),
+              ::testing::Not(::testing::Contains("user.add zhou")));
+  for (const v1::AuditEntry& e : theirs->entries()) {
+    EXPECT_TRUE(absl::StartsWith(e.region(), "440102")) << e.ShortDebugString();
+  }
 }
 
 TEST(ReportAggregatorTest, ACountOutOfBoundsNeverTurnsSumsNegative) {
