@@ -17,6 +17,7 @@
 #include "proto/sync.grpc.pb.h"
 #include "storage/device_writes.h"
 #include "storage/durable_file.h"
+#include "storage/seal.h"
 
 namespace villagesync {
 namespace {
@@ -55,6 +56,31 @@ absl::StatusOr<client::ClientState> LoadState(const std::string& dir) {
 
 bool InScope(absl::string_view scope, const v1::Change& change) {
   return absl::StartsWith(change.key().village(), scope);
+}
+
+// The values of `record` sealed by `server`, each register holding just
+// them and their dots, as a device hands them back (see storage/seal.h);
+// false if there are none.
+bool SealedWrites(const Record& record, uint64_t server, v1::Change* change) {
+  auto sealed = [server](const v1::FieldState& state, v1::FieldState* out) {
+    for (const v1::Sibling& s : state.siblings()) {
+      if (SealedBy(s) != server) continue;
+      *out->add_siblings() = s;
+      *out->add_context() = s.dot();
+    }
+    return out->siblings_size() > 0;
+  };
+  *change->mutable_key() = record.key;
+  for (const storage::StoredField& f : record.stored.fields()) {
+    v1::FieldState state;
+    state.set_name(f.state().name());
+    if (sealed(f.state(), &state)) *change->add_fields() = std::move(state);
+  }
+  v1::FieldState deletion;
+  if (sealed(record.stored.deletion().state(), &deletion)) {
+    *change->mutable_deletion() = std::move(deletion);
+  }
+  return change->fields_size() > 0 || change->has_deletion();
 }
 
 // One conversation with the server: a channel, the stubs and the retry
@@ -204,6 +230,7 @@ class SyncRound {
   absl::Status Run(SyncReport* report) {
     report_ = report;
     ForgetOtherIdentity();
+    uint64_t known_server = state_.server_replica_id();
     VS_ASSIGN_OR_RETURN(v1::HelloResponse hello, SayHello(session_, store_));
     if (Forked(hello)) {
       VS_ASSIGN_OR_RETURN(hello, TakeNewIdentity());
@@ -217,7 +244,13 @@ class SyncRound {
     }
     VS_RETURN_IF_ERROR(pushed);
     if (options_.skip_pull) return absl::OkStatus();
-    return PullAll();
+    VS_RETURN_IF_ERROR(PullAll());
+    // Our server, restored from an older copy, may have lost its own writes
+    // (resolutions) that we hold: hand them back, sealed as they are.
+    if (report_->pull_restarted && hello.server_replica_id() == known_server) {
+      return ReturnSealedWrites(known_server);
+    }
+    return absl::OkStatus();
   }
 
  private:
@@ -327,16 +360,52 @@ class SyncRound {
         *request.add_changes() = std::move(own);
       }
     }
-    request.set_lineage(state_.lineage());
-    request.set_next_lineage(NextLineage(state_.lineage(), request.changes()));
     return request;
   }
 
-  // Pushes `page`. If the server defers a change, `*acknowledged` becomes
-  // the position just before it: it and what follows stay in the outbox.
-  absl::Status PushPage(const ChangePage& page, std::string* acknowledged) {
-    v1::PushRequest request = RequestFor(page);
-    if (request.changes_size() == 0) return absl::OkStatus();
+  absl::Status ReturnSealedWrites(uint64_t server) {
+    v1::PushRequest request;
+    auto send = [&]() -> absl::Status {
+      if (request.changes_size() == 0) return absl::OkStatus();
+      VS_ASSIGN_OR_RETURN(v1::PushResponse response, Send(request));
+      for (int i = 0; i < response.results_size(); ++i) {
+        Tally(request.changes(i), response.results(i), "returned ");
+        v1::ApplyOutcome outcome = response.results(i).outcome();
+        if (outcome == v1::APPLY_OUTCOME_APPLIED ||
+            outcome == v1::APPLY_OUTCOME_CONFLICT) {
+          ++report_->returned;
+        }
+      }
+      request.clear_changes();
+      return absl::OkStatus();
+    };
+    for (const v1::CollectionSchema& c :
+         store_.schemas().schemas().collections()) {
+      std::string after;
+      while (true) {
+        VS_ASSIGN_OR_RETURN(std::vector<Record> records,
+                            store_.List(c.name(), state_.scope(), 1000, after));
+        for (const Record& record : records) {
+          v1::Change change;
+          if (!SealedWrites(record, server, &change)) continue;
+          *request.add_changes() = std::move(change);
+          if (request.changes_size() >= static_cast<int>(options_.push_batch)) {
+            VS_RETURN_IF_ERROR(send());
+          }
+        }
+        if (records.size() < 1000) break;
+        after = absl::StrCat(records.back().key.village(), "/",
+                             records.back().key.id());
+      }
+    }
+    return send();
+  }
+
+  // Sends `request` as the next push of our lineage.
+  absl::StatusOr<v1::PushResponse> Send(v1::PushRequest& request) {
+    request.set_replica_id(store_.replica_id());
+    request.set_lineage(state_.lineage());
+    request.set_next_lineage(NextLineage(state_.lineage(), request.changes()));
     // Saved before sending: if the answer is lost, Hello tells whether the
     // push was applied.
     state_.set_pending_lineage(request.next_lineage());
@@ -347,6 +416,15 @@ class SyncRound {
     }));
     state_.set_lineage(request.next_lineage());
     state_.clear_pending_lineage();
+    return response;
+  }
+
+  // Pushes `page`. If the server defers a change, `*acknowledged` becomes
+  // the position just before it: it and what follows stay in the outbox.
+  absl::Status PushPage(const ChangePage& page, std::string* acknowledged) {
+    v1::PushRequest request = RequestFor(page);
+    if (request.changes_size() == 0) return absl::OkStatus();
+    VS_ASSIGN_OR_RETURN(v1::PushResponse response, Send(request));
     for (int i = 0; i < response.results_size(); ++i) {
       const v1::Change& change = request.changes(i);
       const v1::ApplyResult& result = response.results(i);

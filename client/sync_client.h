@@ -64,6 +64,9 @@ struct SyncReport {
   // True if this device took a new replica id: its store had been restored
   // from an older copy, so its recent edits were sent under the new id.
   bool new_identity = false;
+  // Writes of the server itself (resolutions) that the server had lost,
+  // restored from an older copy, and this device handed back.
+  int returned = 0;
 };
 
 // What `status` shows.

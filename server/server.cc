@@ -67,6 +67,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   StoreOptions store_options;
   store_options.aggregator = std::make_shared<ReportAggregator>();
   store_options.new_writer_each_open = true;
+  store_options.seal_own_writes = true;
   VS_ASSIGN_OR_RETURN(
       server->store_,
       RecordStore::Open(RecordsDir(options.data_dir), store_options));

@@ -82,10 +82,13 @@ bool Deletes(const v1::Change& change) {
 }
 
 absl::Status CheckRequiredKept(const v1::CollectionSchema& schema,
-                               const v1::Change& change) {
+                               const v1::Change& change,
+                               const SealCheck& sealed_here) {
   if (change.creates() || Deletes(change)) return absl::OkStatus();
   for (const v1::FieldState& f : change.fields()) {
-    if (!ClearsField(f)) continue;
+    if (!ClearsField(f) || IsReturnedRegister(f, f.name(), sealed_here)) {
+      continue;
+    }
     for (const v1::FieldSpec& spec : schema.fields()) {
       if (spec.name() == f.name() && spec.required()) {
         return InvalidField(f.name(), "required field cannot be cleared");
@@ -144,22 +147,47 @@ void AddMentionedReplicas(const v1::Change& change,
   add(change.deletion());
 }
 
+bool IsReturnedRegister(const v1::FieldState& state, absl::string_view field,
+                        const SealCheck& sealed_here) {
+  if (!sealed_here || state.siblings_size() == 0 ||
+      state.context_size() != state.siblings_size()) {
+    return false;
+  }
+  for (const v1::Sibling& s : state.siblings()) {
+    if (!sealed_here(field, s)) return false;
+    bool in_context = false;
+    for (const v1::Dot& d : state.context()) {
+      in_context = in_context || DotEqual(d, s.dot());
+    }
+    if (!in_context) return false;
+  }
+  return true;
+}
+
 absl::Status CheckDeviceChange(const v1::CollectionSchema& schema,
                                const v1::Change& change, uint64_t device,
-                               const KnownCounters& known) {
-  for (const v1::FieldState& f : change.fields()) {
-    VS_RETURN_IF_ERROR(
-        CheckOwnValues(f, RegisterName(f, false), device, known));
+                               const KnownCounters& known,
+                               const SealCheck& sealed_here) {
+  // Each register is the device's own write, or hands back this server's.
+  auto check = [&](const v1::FieldState& state, absl::string_view field,
+                   const std::string& name, bool claims) -> absl::Status {
+    if (IsReturnedRegister(state, field, sealed_here)) return absl::OkStatus();
+    if (claims) return CheckClaims(state, name, device, known);
+    return CheckOwnValues(state, name, device, known);
+  };
+  for (bool claims : {false, true}) {
+    // Every rejection before any deferral: an invalid change is refused
+    // even where it also claims too much.
+    if (claims)
+      VS_RETURN_IF_ERROR(CheckRequiredKept(schema, change, sealed_here));
+    for (const v1::FieldState& f : change.fields()) {
+      VS_RETURN_IF_ERROR(check(f, f.name(), RegisterName(f, false), claims));
+    }
+    if (!IsEmpty(change.deletion())) {
+      VS_RETURN_IF_ERROR(check(change.deletion(), "", "deletion", claims));
+    }
   }
-  if (!IsEmpty(change.deletion())) {
-    VS_RETURN_IF_ERROR(
-        CheckOwnValues(change.deletion(), "deletion", device, known));
-  }
-  VS_RETURN_IF_ERROR(CheckRequiredKept(schema, change));
-  for (const v1::FieldState& f : change.fields()) {
-    VS_RETURN_IF_ERROR(CheckClaims(f, RegisterName(f, false), device, known));
-  }
-  return CheckClaims(change.deletion(), "deletion", device, known);
+  return absl::OkStatus();
 }
 
 std::string NextLineage(

@@ -8,6 +8,7 @@
 #define VILLAGESYNC_STORAGE_DEVICE_WRITES_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -35,7 +36,16 @@ using KnownCounters = absl::flat_hash_map<uint64_t, uint64_t>;
 void AddMentionedReplicas(const v1::Change& change,
                           absl::flat_hash_set<uint64_t>* replicas);
 
-// The verdict on one change of a push by `device` (the pushing replica id):
+// Says whether `sibling`, in register `field` (the field name, or "" for
+// the deletion marker) of the change's record, carries this server's own
+// valid seal (storage/seal.h).
+using SealCheck =
+    std::function<bool(absl::string_view field, const v1::Sibling& sibling)>;
+
+// The verdict on one change of a push by `device` (the pushing replica id).
+// A register may also hand back a write this server sealed (`sealed_here`):
+// then it holds only sealed values and exactly their dots as its context,
+// and so claims nothing beyond them.
 // - OK: it may be applied.
 // - INVALID_ARGUMENT naming the field ("fields.phone.dot", ...): a register
 //   without a value of `device`'s own, a value with another replica's dot, a
@@ -47,7 +57,12 @@ void AddMentionedReplicas(const v1::Change& change,
 //   so it is deferred, never applied with the claim and never dropped.
 absl::Status CheckDeviceChange(const v1::CollectionSchema& schema,
                                const v1::Change& change, uint64_t device,
-                               const KnownCounters& known);
+                               const KnownCounters& known,
+                               const SealCheck& sealed_here);
+
+// True if `state` hands back writes this server sealed (see above).
+bool IsReturnedRegister(const v1::FieldState& state, absl::string_view field,
+                        const SealCheck& sealed_here);
 
 // Part of the message of every error telling a device that its store forked
 // (restored from an older copy) and that it must take a new replica id

@@ -96,6 +96,22 @@ absl::StatusOr<uint64_t> LoadReplicaId(rocksdb::DB* db) {
   return id;
 }
 
+// The key sealing this replica's own writes, created (randomly, once) with
+// the first opening that seals.
+absl::StatusOr<std::string> LoadSealKey(rocksdb::DB* db) {
+  const rocksdb::Slice row(keys::kSealKey.data(), keys::kSealKey.size());
+  std::string key;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), row, &key);
+  if (s.ok() && key.size() == kSealKeyBytes) return key;
+  if (!s.ok() && !s.IsNotFound()) {
+    return FromRocksStatus(s, "read sealing key");
+  }
+  key = NewSealKey();
+  if (key.empty()) return absl::UnavailableError("sealing key: no randomness");
+  VS_RETURN_IF_ERROR(WriteRowSynced(db, keys::kSealKey, key));
+  return key;
+}
+
 // Stores made before the known-counter rows existed: derives them, once,
 // from every record's contexts (which hold the highest counter of each
 // writer they have seen).
@@ -154,6 +170,7 @@ absl::StatusOr<storage::IncarnationHistory> StartIncarnation(
 
 struct RecordStore::Persisted {
   uint64_t replica_id = 0;
+  std::string seal_key;  // empty unless sealing
   uint64_t last_seq = 0;
   uint64_t last_counter = 0;
   uint64_t last_hlc = 0;
@@ -175,7 +192,11 @@ RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
       locks_(std::make_unique<RecordLocks>()),
       sequencer_(std::make_unique<Sequencer>(persisted.last_seq,
                                              persisted.last_counter)),
-      clock_(persisted.last_hlc, options.wall_millis) {}
+      clock_(persisted.last_hlc, options.wall_millis) {
+  if (!persisted.seal_key.empty()) {
+    sealer_ = Sealer{persisted.seal_key, persisted.replica_id};
+  }
+}
 
 RecordStore::~RecordStore() = default;
 
@@ -202,6 +223,9 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
   VS_ASSIGN_OR_RETURN(persisted.history,
                       StartIncarnation(db.get(), persisted.last_seq));
   VS_RETURN_IF_ERROR(BuildKnownCounters(db.get()));
+  if (options.seal_own_writes) {
+    VS_ASSIGN_OR_RETURN(persisted.seal_key, LoadSealKey(db.get()));
+  }
   return std::unique_ptr<RecordStore>(
       new RecordStore(std::move(db), std::move(options), persisted));
 }
@@ -245,7 +269,8 @@ std::vector<std::string> RowsOf(const WriteJob& job) {
 absl::Status RecordStore::Submit(WriteJob* job) {
   RecordLocks::Held held = locks_->Acquire(RowsOf(*job));
   WritePlanner planner(db_.get(), *schemas_, sequencer_.get(), &clock_,
-                       writer_id(), aggregator_.get());
+                       writer_id(), aggregator_.get(),
+                       sealer_ ? &*sealer_ : nullptr);
   planner.Plan(job);
   absl::Status status;
   // A job that failed as a whole (a reused dot in a device's push) writes

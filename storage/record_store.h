@@ -24,6 +24,7 @@
 #include "storage/record_format.pb.h"
 #include "storage/record_view.h"
 #include "storage/schema_registry.h"
+#include "storage/seal.h"
 
 namespace rocksdb {
 class DB;
@@ -51,6 +52,9 @@ struct StoreOptions {
   // the copy was made (docs/DESIGN.md, "Restores"). Devices keep one id,
   // changed only by TakeNewIdentity.
   bool new_writer_each_open = false;
+  // Seal this replica's own writes (servers; see storage/seal.h), so that
+  // devices can hand them back should this store lose them.
+  bool seal_own_writes = false;
 };
 
 // A push from a field device (SPEC §6, the trust boundary).
@@ -321,6 +325,8 @@ class RecordStore {
   std::unique_ptr<Sequencer> sequencer_;
   HybridClock clock_;
   std::atomic<uint64_t> meta_audit_rows_{0};
+  // Immutable after construction: set if this replica seals its writes.
+  absl::optional<Sealer> sealer_;
 };
 
 }  // namespace villagesync

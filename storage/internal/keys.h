@@ -4,6 +4,8 @@
 //   m/seq, m/counter, m/hlc         last sequence, dot counter and HLC time
 //                                   issued (8 bytes BE, raised by max-merge)
 //   m/incarnations                  IncarnationHistory
+//   m/seal-key                      the key sealing this server's own
+//                                   writes (see storage/seal.h)
 //   m/known                         present once the k/ rows below cover
 //                                   every record (stores made before they
 //                                   existed build them once)
@@ -40,6 +42,7 @@ inline constexpr absl::string_view kLastCounter = "m/counter";
 inline constexpr absl::string_view kLastHlc = "m/hlc";
 inline constexpr absl::string_view kIncarnations = "m/incarnations";
 inline constexpr absl::string_view kKnownBuilt = "m/known";
+inline constexpr absl::string_view kSealKey = "m/seal-key";
 inline constexpr absl::string_view kRecordPrefix = "r/";
 inline constexpr absl::string_view kLogPrefix = "l/";
 inline constexpr absl::string_view kOwnLogPrefix = "o/";

@@ -151,14 +151,16 @@ absl::Status CheckWrittenOnce(const storage::StoredField* stored,
   return absl::OkStatus();
 }
 
-// The author of every value becomes `author` (the authenticated user).
-void StampAuthor(const std::string& author, v1::Change* change) {
-  for (v1::FieldState& f : *change->mutable_fields()) {
-    for (v1::Sibling& s : *f.mutable_siblings()) s.set_author(author);
-  }
-  for (v1::Sibling& s : *change->mutable_deletion()->mutable_siblings()) {
-    s.set_author(author);
-  }
+// The author of every value the device wrote becomes `device.author` (the
+// authenticated user); writes a device hands back keep theirs (sealed).
+void StampAuthor(const DevicePush& device, v1::Change* change) {
+  auto stamp = [&device](v1::FieldState* state) {
+    for (v1::Sibling& s : *state->mutable_siblings()) {
+      if (s.dot().replica() == device.replica) s.set_author(device.author);
+    }
+  };
+  for (v1::FieldState& f : *change->mutable_fields()) stamp(&f);
+  stamp(change->mutable_deletion());
 }
 
 // Lowers `replica`'s entry of `context` to at most `counter` (0 removes it).
@@ -187,13 +189,15 @@ void MergeMax(rocksdb::WriteBatch* batch, absl::string_view row,
 
 WritePlanner::WritePlanner(rocksdb::DB* db, const SchemaRegistry& schemas,
                            Sequencer* sequencer, HybridClock* clock,
-                           uint64_t replica_id, const Aggregator* aggregator)
+                           uint64_t replica_id, const Aggregator* aggregator,
+                           const Sealer* sealer)
     : db_(db),
       schemas_(schemas),
       sequencer_(sequencer),
       clock_(clock),
       replica_id_(replica_id),
-      aggregator_(aggregator) {}
+      aggregator_(aggregator),
+      sealer_(sealer) {}
 
 Contribution WritePlanner::ContributionOf(const Record& record) const {
   Contribution contribution;
@@ -368,11 +372,19 @@ absl::Status WritePlanner::CheckAgainstStored(const Slot& slot,
 v1::ApplyResult WritePlanner::ApplyFromDevice(const v1::Change& change,
                                               const DevicePush& device,
                                               absl::Status* abort) {
+  SealCheck sealed_here;
+  if (sealer_ != nullptr) {
+    sealed_here = [this, &change](absl::string_view field,
+                                  const v1::Sibling& sibling) {
+      return HasValidSeal(sealer_->key, sealer_->server, change.key(), field,
+                          sibling);
+    };
+  }
   absl::Status valid = ValidateChange(schemas_, change);
   if (valid.ok()) {
     valid =
         CheckDeviceChange(*schemas_.FindCollection(change.key().collection()),
-                          change, device.replica, known_);
+                          change, device.replica, known_, sealed_here);
   }
   if (absl::IsUnavailable(valid)) return Deferred(valid);
   if (!valid.ok()) return Rejected(valid);
@@ -382,7 +394,7 @@ v1::ApplyResult WritePlanner::ApplyFromDevice(const v1::Change& change,
   if (absl::IsFailedPrecondition(stored)) *abort = stored;
   if (!stored.ok()) return Rejected(stored);
   v1::Change stamped = change;
-  StampAuthor(device.author, &stamped);
+  StampAuthor(device, &stamped);
   return JoinRemote(stamped);
 }
 
@@ -460,6 +472,18 @@ void WritePlanner::PlanApply(WriteJob* job) {
   }
 }
 
+void WritePlanner::SealOwn(const v1::Dot& dot, v1::Change* change) const {
+  if (sealer_ == nullptr) return;
+  auto seal = [&](absl::string_view field, v1::FieldState* state) {
+    for (v1::Sibling& s : *state->mutable_siblings()) {
+      if (!DotEqual(s.dot(), dot)) continue;
+      s.set_seal(Seal(sealer_->key, sealer_->server, change->key(), field, s));
+    }
+  };
+  for (v1::FieldState& f : *change->mutable_fields()) seal(f.name(), &f);
+  seal("", change->mutable_deletion());
+}
+
 v1::Dot WritePlanner::NextDot() {
   last_counter_ = sequencer_->NextCounter();
   v1::Dot dot;
@@ -475,6 +499,7 @@ absl::Status WritePlanner::PlanPut(const LocalEdit& edit, v1::Change* out) {
   VS_RETURN_IF_ERROR(CheckPut(schemas_, current, edit));
   WriteStamp stamp{NextDot(), clock_->Tick(), edit.author};
   *out = MakePut(current, edit, stamp);
+  SealOwn(stamp.dot, out);
   Join(slot, *out, /*local=*/true);
   out->set_seq(slot->record.stored.seq());
   return absl::OkStatus();
@@ -489,6 +514,7 @@ absl::Status WritePlanner::PlanDelete(const v1::RecordKey& key,
   VS_RETURN_IF_ERROR(CheckDelete(schemas_, current, key));
   WriteStamp stamp{NextDot(), clock_->Tick(), std::string(author)};
   *out = MakeDelete(slot->record, stamp);
+  SealOwn(stamp.dot, out);
   Join(slot, *out, /*local=*/true);
   out->set_seq(slot->record.stored.seq());
   return absl::OkStatus();
@@ -505,6 +531,7 @@ absl::Status WritePlanner::PlanResolve(const Resolution& resolution,
   WriteStamp stamp{NextDot(), clock_->Tick(), resolution.resolver};
   VS_ASSIGN_OR_RETURN(
       *out, MakeResolution(schemas_, slot->record, resolution, stamp));
+  SealOwn(stamp.dot, out);
   Join(slot, *out, /*local=*/true);
   out->set_seq(slot->record.stored.seq());
   slot->resolution = &resolution;

@@ -20,6 +20,7 @@
 #include "storage/internal/sequencer.h"
 #include "storage/record_store.h"
 #include "storage/resolution.h"
+#include "storage/seal.h"
 
 namespace rocksdb {
 class DB;
@@ -61,9 +62,12 @@ class WritePlanner {
  public:
   // Every pointer must outlive the planner. Sequences, counters and times are
   // drawn from `sequencer` and `clock`; dots carry `replica_id`.
+  // A `sealer` (may be null) seals this replica's own writes and checks the
+  // seals of writes a device hands back.
   WritePlanner(rocksdb::DB* db, const SchemaRegistry& schemas,
                Sequencer* sequencer, HybridClock* clock, uint64_t replica_id,
-               const Aggregator* aggregator = nullptr);
+               const Aggregator* aggregator = nullptr,
+               const Sealer* sealer = nullptr);
 
   // Plans `job`, setting its results or status. A job that fails leaves no
   // trace in the plan.
@@ -140,6 +144,8 @@ class WritePlanner {
   v1::Sibling NewSibling(v1::Value value, const v1::Dot& dot, uint64_t hlc,
                          absl::string_view author);
   v1::Dot NextDot();
+  // Seals the values of `change` written with `dot` (own writes).
+  void SealOwn(const v1::Dot& dot, v1::Change* change) const;
   absl::Status WriteConflicts(const Slot& slot, rocksdb::WriteBatch* batch);
   // What the record in `slot` contributes now (empty without an aggregator).
   Contribution ContributionOf(const Record& record) const;
@@ -152,6 +158,7 @@ class WritePlanner {
   HybridClock* clock_;
   uint64_t replica_id_;
   const Aggregator* aggregator_;
+  const Sealer* sealer_;
   std::vector<uint64_t> seqs_;
   std::vector<v1::AuditEntry> audit_;  // audit rows this write adds
   uint64_t last_counter_ = 0;          // highest dot counter drawn (0: none)

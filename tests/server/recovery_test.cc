@@ -14,8 +14,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/conflict_inbox.h"
 #include "storage/durable_file.h"
 #include "tests/testing/county.h"
 #include "tests/testing/records.h"
@@ -31,6 +33,7 @@ using testing::QuickSync;
 using testing::Str;
 using testing::TcpProxy;
 using testing::TestCounty;
+using testing::Visible;
 
 constexpr char kVillage[] = "440101001001";
 
@@ -257,6 +260,92 @@ TEST(RecoveryTest,
   EXPECT_EQ(CountMembers(county.server().store()), 25u);
   ASSERT_THAT((*a)->Sync(QuickSync()), IsOk());
   EXPECT_EQ(CountMembers((*a)->store()), 25u);
+}
+
+// The values of the open conflict on `field` of `key` in `store`, sorted
+// ("<none>" if there is none).
+std::string ConflictValues(const RecordStore& store, const v1::RecordKey& key,
+                           const std::string& field) {
+  auto conflict = store.GetConflict(key, field);
+  if (!conflict.ok() || conflict->status() != v1::CONFLICT_STATUS_OPEN) {
+    return "<none>";
+  }
+  std::vector<std::string> values;
+  for (const v1::Sibling& s : conflict->siblings()) {
+    values.push_back(s.value().string_value());
+  }
+  std::sort(values.begin(), values.end());
+  return absl::StrJoin(values, "|");
+}
+
+TEST(RecoveryTest, AServerRestoredFromAnOlderCopyGetsItsLostResolutionBack) {
+  TestCounty county;
+  ASSERT_THAT(county.status(), IsOk());
+  std::string zhou = county.AddUser("zhou", "first_secretary", "440101001");
+  std::string wang = county.AddUser("wang", "first_secretary", "440101001");
+  auto a = county.Device("a", zhou);
+  auto b = county.Device("b", wang);
+  auto admin = county.Device("admin", county.admin_token());
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  ASSERT_THAT(admin, IsOk());
+  v1::RecordKey m1 = testing::Key(kVillage, "members", "m1");
+  ASSERT_THAT((*a)->store().Put(NewMember(kVillage, "m1", "李建国")), IsOk());
+  ASSERT_THAT((*a)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*b)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*a)->store().Put(testing::Edit(m1, {{"phone", Str("138")}})),
+              IsOk());
+  ASSERT_THAT((*b)->store().Put(testing::Edit(m1, {{"phone", Str("139")}})),
+              IsOk());
+  for (SyncClient* d : {a->get(), b->get(), a->get()}) {
+    ASSERT_THAT(d->Sync(QuickSync()), IsOk());
+  }
+  ASSERT_EQ(ConflictValues(county.server().store(), m1, "phone"), "138|139");
+  county.Stop();
+  std::string backup = county.data_dir() + "-backup";
+  std::filesystem::copy(county.data_dir(), backup,
+                        std::filesystem::copy_options::recursive);
+  ASSERT_THAT(county.Restart(), IsOk());
+  // Resolved, and both devices get the resolution.
+  auto resolve = [&](int pick) {
+    v1::ResolveConflictRequest request;
+    request.set_id(ConflictId(m1, "phone"));
+    request.set_pick(pick);
+    request.set_reason("核对");
+    return (*admin)->ResolveConflict(request).status();
+  };
+  ASSERT_THAT(resolve(1), IsOk());
+  ASSERT_THAT((*a)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*b)->Sync(QuickSync()), IsOk());
+  std::string first = Visible(county.server().store(), m1, "phone");
+  ASSERT_EQ(Visible((*b)->store(), m1, "phone"), first);
+  // Disaster: the server comes back from the copy made before it resolved,
+  // and the conflict is resolved again, the other way.
+  county.Stop();
+  std::filesystem::remove_all(county.data_dir());
+  std::filesystem::rename(backup, county.data_dir());
+  ASSERT_THAT(county.Restart(), IsOk());
+  ASSERT_THAT(resolve(2), IsOk());
+  // The devices hand the lost resolution back: both decisions stand side by
+  // side on every replica, for an administrator to settle; nothing is lost.
+  auto from_a = (*a)->Sync(QuickSync());
+  ASSERT_THAT(from_a, IsOk());
+  EXPECT_EQ(from_a->returned, 1);
+  ASSERT_THAT((*b)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*a)->Sync(QuickSync()), IsOk());
+  for (const RecordStore* store :
+       {&county.server().store(), &(*a)->store(), &(*b)->store()}) {
+    EXPECT_EQ(ConflictValues(*store, m1, "phone"), "138|139");
+  }
+  ASSERT_THAT(resolve(1), IsOk());
+  ASSERT_THAT((*a)->Sync(QuickSync()), IsOk());
+  ASSERT_THAT((*b)->Sync(QuickSync()), IsOk());
+  for (const RecordStore* store :
+       {&county.server().store(), &(*a)->store(), &(*b)->store()}) {
+    EXPECT_EQ(ConflictValues(*store, m1, "phone"), "<none>");
+    EXPECT_EQ(Visible(*store, m1, "phone"),
+              Visible(county.server().store(), m1, "phone"));
+  }
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "server/conflict_inbox.h"
 #include "storage/device_writes.h"
+#include "storage/resolution.h"
 #include "tests/testing/county.h"
 #include "tests/testing/raw_stub.h"
 #include "tests/testing/records.h"
@@ -420,6 +421,58 @@ TEST_F(TrustBoundaryTest, AReplicaUserForwardsWatermarksOnlyInsideItsRegion) {
   v1::HelloResponse again;
   ASSERT_TRUE(Hello(victim_token_, victim_replica(), &again).ok());
   EXPECT_EQ(again.received_seq(), victim_hello.received_seq());
+}
+
+TEST_F(TrustBoundaryTest, OnlyTheServersOwnSealedWritesMayBeHandedBack) {
+  // A conflict, resolved on the server: a write of the server, sealed.
+  v1::RecordKey m1 = Key(kVillage, "members", "m1");
+  ASSERT_THAT(victim_->store().Put(Edit(m1, {{"phone", Str("138")}})), IsOk());
+  ASSERT_THAT(victim_->Sync(QuickSync()), IsOk());
+  v1::ApplyResult result;
+  ASSERT_TRUE(Push(attacker_token_, kAttackerReplica,
+                   Forged("phone", "139", DotOf(kAttackerReplica, 1)), &result)
+                  .ok());
+  ASSERT_EQ(result.outcome(), v1::APPLY_OUTCOME_CONFLICT) << result.reason();
+  Resolution pick;
+  pick.key = m1;
+  pick.field = "phone";
+  pick.choice = Resolution::Choice::kValue;
+  pick.value.set_string_value("137");
+  pick.resolver = "admin";
+  pick.reason = "核对";
+  auto resolved = county_.server().store().Resolve(pick);
+  ASSERT_THAT(resolved, IsOk());
+  const v1::FieldState& state = resolved->fields(0);
+  v1::Sibling sealed = state.siblings(0);
+  ASSERT_FALSE(sealed.seal().empty());
+  before_ = FullPull();
+  // Handed back as it is: already known here, nothing changes.
+  v1::Change back;
+  *back.mutable_key() = m1;
+  v1::FieldState* field = back.add_fields();
+  field->set_name("phone");
+  *field->add_siblings() = sealed;
+  *field->add_context() = sealed.dot();
+  ASSERT_TRUE(Push(attacker_token_, kAttackerReplica, back, &result).ok());
+  EXPECT_EQ(result.outcome(), v1::APPLY_OUTCOME_DUPLICATE) << result.reason();
+  // With another value, or claiming more than itself, it is a forgery.
+  v1::Change forged = back;
+  forged.mutable_fields(0)
+      ->mutable_siblings(0)
+      ->mutable_value()
+      ->set_string_value("13000000000");
+  ExpectRefused(forged, v1::APPLY_OUTCOME_REJECTED, grpc::INVALID_ARGUMENT,
+                "dot");
+  forged = back;
+  *forged.mutable_fields(0)->add_context() = DotOf(victim_replica(), 5);
+  std::sort(forged.mutable_fields(0)->mutable_context()->begin(),
+            forged.mutable_fields(0)->mutable_context()->end(),
+            [](const v1::Dot& a, const v1::Dot& b) {
+              return a.replica() < b.replica();
+            });
+  ExpectRefused(forged, v1::APPLY_OUTCOME_REJECTED, grpc::INVALID_ARGUMENT,
+                "dot");
+  ExpectUnchanged();
 }
 
 TEST_F(TrustBoundaryTest,
