@@ -19,6 +19,10 @@ ABSL_FLAG(std::string, data_dir, "villagesync-data",
 ABSL_FLAG(std::string, peers, "",
           "Replication config: a text-format file of peers (see "
           "docs/peers.example.textproto); empty means no replication.");
+ABSL_FLAG(int, max_devices_per_user, villagesync::kDefaultMaxDevicesPerUser,
+          "Most devices (replica ids) one user may register; a Hello for one "
+          "more fails with RESOURCE_EXHAUSTED. A restored device that takes "
+          "a new id counts once more.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:7443",
           "Address to serve gRPC on; port 0 picks a free port. Without TLS, "
           "keep it on loopback or a trusted network.");
@@ -32,6 +36,7 @@ constexpr char kUsage[] =
     "      Creates DIR and its first admin user; prints the admin token on\n"
     "      stdout, once. Run it before the first start.\n"
     "  villagesyncd --data_dir DIR [--listen 127.0.0.1:7443] [--peers FILE]\n"
+    "               [--max_devices_per_user N]\n"
     "      Serves SyncService, AdminService and gRPC health until SIGTERM or\n"
     "      SIGINT, then drains calls in flight and exits 0.\n"
     "\n"
@@ -51,7 +56,7 @@ int RunBootstrap(const std::string& data_dir) {
 }
 
 int RunServer(const std::string& data_dir, const std::string& listen,
-              const std::string& peers) {
+              const std::string& peers, int max_devices_per_user) {
   // A closed stderr (a log reader that went away) must not kill the server.
   signal(SIGPIPE, SIG_IGN);
   // Block the stop signals before any thread starts, then wait for one here.
@@ -63,6 +68,7 @@ int RunServer(const std::string& data_dir, const std::string& listen,
   villagesync::ServerOptions options;
   options.data_dir = data_dir;
   options.listen = listen;
+  options.max_devices_per_user = max_devices_per_user;
   if (!peers.empty()) {
     auto config = villagesync::LoadReplicationConfig(peers);
     if (!config.ok()) {
@@ -99,6 +105,11 @@ int main(int argc, char** argv) {
     std::cerr << kUsage << "\n";
     return 2;
   }
+  if (absl::GetFlag(FLAGS_max_devices_per_user) < 1) {
+    std::cerr << "villagesyncd: --max_devices_per_user must be at least 1\n";
+    return 2;
+  }
   return RunServer(data_dir, absl::GetFlag(FLAGS_listen),
-                   absl::GetFlag(FLAGS_peers));
+                   absl::GetFlag(FLAGS_peers),
+                   absl::GetFlag(FLAGS_max_devices_per_user));
 }

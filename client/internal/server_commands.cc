@@ -58,6 +58,11 @@ void PrintReport(std::ostream& out, const SyncReport& report) {
     out << "this device's store was restored from an older copy: it took a "
            "new replica id and sent its recent edits under it\n";
   }
+  if (report.returned > 0) {
+    out << report.returned
+        << " writes of the server (resolutions) it had lost, restored from "
+           "an older copy, were handed back to it\n";
+  }
   if (report.deferred > 0) {
     out << report.deferred
         << " edits deferred: the server has not yet received the edits they "

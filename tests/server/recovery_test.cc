@@ -3,10 +3,6 @@
 // server killed with SIGKILL during a sync restarts and devices finish; a
 // server restored from an older copy of its data dir gets back what it lost
 // from the devices that still have it.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -20,6 +16,7 @@
 #include "server/conflict_inbox.h"
 #include "storage/durable_file.h"
 #include "tests/testing/county.h"
+#include "tests/testing/processes.h"
 #include "tests/testing/records.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/tcp_proxy.h"
@@ -30,6 +27,7 @@ namespace {
 using testing::IsOk;
 using testing::NewMember;
 using testing::QuickSync;
+using testing::ServerProcess;
 using testing::Str;
 using testing::TcpProxy;
 using testing::TestCounty;
@@ -136,54 +134,12 @@ TEST_F(CutLinkTest,
   EXPECT_EQ(county_.server().store().last_seq(), 600u);
 }
 
-// A villagesyncd child process on a data dir, killable with SIGKILL.
-class ServerProcess {
- public:
-  ~ServerProcess() { Kill(); }
-
-  // Starts on `listen`, logging to `log_path`; returns the address it
-  // serves, read from its log.
-  absl::StatusOr<std::string> Start(const std::string& data_dir,
-                                    const std::string& listen,
-                                    const std::string& log_path) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(log, STDERR_FILENO);
-      execl(VILLAGESYNCD_PATH, VILLAGESYNCD_PATH, "--data_dir",
-            data_dir.c_str(), "--listen", listen.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 500; ++i) {
-      absl::StatusOr<std::string> log = ReadWholeFile(log_path);
-      size_t at = log.ok() ? log->find("serving ") : std::string::npos;
-      if (at != std::string::npos &&
-          log->find(' ', at + 8) != std::string::npos) {
-        return log->substr(at + 8, log->find(' ', at + 8) - at - 8);
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
-    return absl::DeadlineExceededError("villagesyncd did not start");
-  }
-
-  void Kill() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 TEST(RecoveryTest, AServerKilledWithSigkillDuringASyncLosesNothing) {
   testing::TempDir dir;
   std::string data_dir = dir.Sub("server");
   auto token = Bootstrap(data_dir);
   ASSERT_THAT(token, IsOk());
-  ServerProcess server;
+  ServerProcess server(VILLAGESYNCD_PATH);
   auto address = server.Start(data_dir, "127.0.0.1:0", dir.Sub("log1"));
   ASSERT_THAT(address, IsOk());
   auto a = SyncClient::Open(dir.Sub("a"));

@@ -1,0 +1,85 @@
+#include "tests/testing/processes.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "absl/time/clock.h"
+#include "storage/durable_file.h"
+
+namespace villagesync::testing {
+namespace {
+
+// argv for execv: `binary` then `args`, pointing into the strings.
+std::vector<char*> Argv(const std::string& binary,
+                        const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary.c_str()));
+  for (const std::string& a : args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ServerProcess::Start(
+    const std::string& data_dir, const std::string& listen,
+    const std::string& log_path, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {"--data_dir", data_dir, "--listen", listen};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv = Argv(binary_, args);  // built before fork
+  pid_ = fork();
+  if (pid_ == 0) {
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(log, STDERR_FILENO);
+    execv(binary_.c_str(), argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 500; ++i) {
+    absl::StatusOr<std::string> log = ReadWholeFile(log_path);
+    size_t at = log.ok() ? log->find("serving ") : std::string::npos;
+    if (at != std::string::npos &&
+        log->find(' ', at + 8) != std::string::npos) {
+      return log->substr(at + 8, log->find(' ', at + 8) - at - 8);
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError("villagesyncd did not start");
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+ProgramResult RunProgram(const std::string& binary,
+                         const std::vector<std::string>& args,
+                         const std::string& scratch_dir) {
+  std::string out_path = scratch_dir + "/program.out";
+  std::string err_path = scratch_dir + "/program.err";
+  std::vector<char*> argv = Argv(binary, args);
+  ProgramResult result;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(in, STDIN_FILENO);
+    dup2(out, STDOUT_FILENO);
+    dup2(err, STDERR_FILENO);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid) return result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadWholeFile(out_path).value_or("");
+  result.err = ReadWholeFile(err_path).value_or("");
+  return result;
+}
+
+}  // namespace villagesync::testing
