@@ -154,10 +154,14 @@ const char kSyncHelp[] = R"(Usage: villagesync --store DIR sync
 Pushes this device's edits to its server and pulls everyone else's; on a
 terminal, progress is shown. An interrupted sync keeps what was acknowledged
 and resumes there next time. Prints "pushed N, pulled M, conflicts K", then
-one line per edit the server rejected, with the reason. Exits 0 when fully
-synced, 3 when the server cannot be reached (local edits are kept: run sync
-again later), 4 when the token is refused, 1 if the device was never
-initialized or on another error.
+one line per edit the server rejected, with the reason, and a line for each
+of these: edits the server deferred (it has not yet received the edits they
+build on, e.g. a standby that lags: they stay here and go at the next sync);
+a new replica id taken (this device's store was restored from an older
+copy); resolutions handed back to a server restored from a backup. Exits 0
+when fully synced, 3 when the server cannot be reached or deferred edits
+(local edits are kept: run sync again later), 4 when the token is refused,
+1 if the device was never initialized or on another error.
 )";
 
 const char kStatusHelp[] = R"(Usage: villagesync --store DIR status [--json]
