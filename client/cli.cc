@@ -253,6 +253,7 @@ int PrintHelp(std::ostream& out, const char* help) {
 struct GlobalArgs {
   std::string store;
   bool help = false;
+  bool version = false;
   // How many arguments they took.
   size_t consumed = 0;
 };
@@ -264,6 +265,10 @@ absl::StatusOr<GlobalArgs> ParseGlobal(const std::vector<std::string>& args) {
     absl::string_view arg = args[i];
     if (arg == "-h" || arg == "--help") {
       global.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      global.version = true;
       continue;
     }
     if (arg != "--store" && !absl::StartsWith(arg, "--store=")) {
@@ -350,6 +355,10 @@ int Run(const std::vector<std::string>& args, std::ostream& out,
         std::ostream& err, bool show_progress) {
   absl::StatusOr<GlobalArgs> global = ParseGlobal(args);
   if (!global.ok()) return Finish(err, "", global.status(), false);
+  if (global->version) {
+    out << "villagesync " << VILLAGESYNC_VERSION_STRING << "\n";
+    return kExitOk;
+  }
   absl::Span<const std::string> rest =
       absl::MakeConstSpan(args).subspan(global->consumed);
   if (rest.empty()) {

@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "absl/strings/numbers.h"
@@ -13,6 +14,7 @@
 #include "grpcpp/server_builder.h"
 #include "proto/status_macros.h"
 #include "server/admin_service.h"
+#include "server/listen.h"
 #include "server/peer_worker.h"
 #include "server/replication_config.h"
 #include "server/report_aggregator.h"
@@ -48,6 +50,12 @@ std::string UsersFile(absl::string_view data_dir) {
   return absl::StrCat(data_dir, "/users.pb");
 }
 
+absl::Status NotSetUp(absl::string_view data_dir) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "data dir ", data_dir, " has no users: run `villagesyncd bootstrap ",
+      "--data_dir ", data_dir, "` first"));
+}
+
 void LogToStderr(absl::string_view line) {
   std::cerr << "villagesyncd: " << line << std::endl;
 }
@@ -57,12 +65,8 @@ void LogToStderr(absl::string_view line) {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (!options.log) options.log = LogToStderr;
   std::unique_ptr<Server> server(new Server());
-  VS_ASSIGN_OR_RETURN(server->users_,
-                      UserStore::Open(UsersFile(options.data_dir)));
-  if (server->users_->empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data dir has no users: run `villagesyncd bootstrap --data_dir ",
-        options.data_dir, "` first"));
+  if (!std::filesystem::exists(UsersFile(options.data_dir))) {
+    return NotSetUp(options.data_dir);
   }
   StoreOptions store_options;
   store_options.aggregator = std::make_shared<ReportAggregator>();
@@ -71,6 +75,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   VS_ASSIGN_OR_RETURN(
       server->store_,
       RecordStore::Open(RecordsDir(options.data_dir), store_options));
+  VS_ASSIGN_OR_RETURN(server->users_,
+                      UserStore::Open(UsersFile(options.data_dir)));
+  if (server->users_->empty()) return NotSetUp(options.data_dir);
   VS_RETURN_IF_ERROR(RuleTable(server->store_.get()).InstallDefaults());
   server->devices_ = std::make_unique<DeviceRegistry>(
       server->store_.get(), options.max_devices_per_user);
@@ -108,10 +115,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   grpc::ResourceQuota quota("villagesyncd");
   quota.SetMaxThreads(kMaxHandlerThreads);
   builder.SetResourceQuota(quota);
+  // gRPC shares ports (SO_REUSEPORT) by default: a second server on the
+  // same port would take some of the devices' connections at random.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   server->grpc_ = builder.BuildAndStart();
   if (server->grpc_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen));
+    return ListenProblem(options.listen);
   }
   server->host_ = options.listen.substr(0, options.listen.rfind(':'));
   VS_RETURN_IF_ERROR(ValidateReplicationConfig(options.replication));

@@ -9,6 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "server/replication_config.h"
 #include "server/rpc_edge.h"
 #include "server/server.h"
@@ -95,6 +96,11 @@ int RunServer(const std::string& data_dir, const std::string& listen,
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  absl::FlagsUsageConfig usage;
+  usage.version_string = [] {
+    return std::string("villagesyncd " VILLAGESYNC_VERSION_STRING "\n");
+  };
+  absl::SetFlagsUsageConfig(usage);
   villagesync::QuietProtobufUtf8Errors();
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   std::string data_dir = absl::GetFlag(FLAGS_data_dir);

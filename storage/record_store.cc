@@ -1,5 +1,8 @@
 #include "storage/record_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <map>
 #include <random>
@@ -84,6 +87,31 @@ absl::StatusOr<uint64_t> ReadCounter(rocksdb::DB* db, absl::string_view row) {
   if (s.IsNotFound()) return 0;
   VS_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("read ", row)));
   return keys::DecodeBigEndian(value);
+}
+
+// Why the store `dir` cannot be opened: another process (or another opening
+// in this one) holds its lock. Names the process when it can.
+std::string HeldBy(absl::string_view dir, const std::string& error) {
+  std::string holder = "another process";
+  if (absl::StrContains(error, "current process")) {
+    holder = "this process (opened twice)";
+  } else {
+    // RocksDB locks with fcntl: F_GETLK names the holder. (Safe here: this
+    // process holds no lock on the file, so closing it releases none.)
+    std::string path = absl::StrCat(dir, "/LOCK");
+    int fd = open(path.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      struct flock lock = {};
+      lock.l_type = F_WRLCK;
+      lock.l_whence = SEEK_SET;
+      if (fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK) {
+        holder = absl::StrCat("process ", lock.l_pid);
+      }
+      close(fd);
+    }
+  }
+  return absl::StrCat("store ", dir, " is in use: held by ", holder,
+                      " (another villagesyncd on this data dir?)");
 }
 
 // The replica id, created (randomly, once) for a new store.
@@ -211,6 +239,9 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(DbOptions(), std::string(dir), &raw);
   std::unique_ptr<rocksdb::DB> db(raw);
+  if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
+    return absl::UnavailableError(HeldBy(dir, s.ToString()));
+  }
   VS_RETURN_IF_ERROR(FromRocksStatus(s, "open store"));
   Persisted persisted;
   VS_ASSIGN_OR_RETURN(persisted.replica_id, LoadReplicaId(db.get()));

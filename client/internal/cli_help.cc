@@ -57,6 +57,7 @@ Flags:
   --store DIR        the device directory (local store and sync state),
                      created if missing; may also follow the command
   -h, --help         this help; after a command, that command's help
+  --version          the version of this program, and exit
 )";
 
 const char kInitHelp[] =

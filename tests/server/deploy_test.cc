@@ -1,0 +1,86 @@
+// Deploying a county server, tried as an operator would with the real
+// programs: clear start-up errors (a dir never bootstrapped, a dir or a port
+// another server holds), --version on both programs.
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/processes.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace villagesync {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::IsOk;
+using testing::ProgramResult;
+using testing::RunProgram;
+using testing::ServerProcess;
+
+class DeployTest : public ::testing::Test {
+ protected:
+  ProgramResult Server(const std::vector<std::string>& args) {
+    return RunProgram(VILLAGESYNCD_PATH, args, dir_.path());
+  }
+
+  // Bootstraps `name` under the test dir; returns the admin token.
+  std::string Bootstrap(const std::string& name) {
+    ProgramResult boot = Server({"bootstrap", "--data_dir", dir_.Sub(name)});
+    EXPECT_EQ(boot.exit_code, 0) << boot.err;
+    return std::string(absl::StripAsciiWhitespace(boot.out));
+  }
+
+  testing::TempDir dir_;
+};
+
+TEST_F(DeployTest, ADirNeverBootstrappedSaysHowToBootstrapIt) {
+  ProgramResult r =
+      Server({"--data_dir", dir_.Sub("nothing"), "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("villagesyncd bootstrap --data_dir"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("users.pb.tmp")));
+}
+
+TEST_F(DeployTest, ASecondServerOnTheSameDirNamesTheProcessHoldingIt) {
+  Bootstrap("county");
+  ServerProcess first(VILLAGESYNCD_PATH);
+  ASSERT_THAT(first.Start(dir_.Sub("county"), "127.0.0.1:0", dir_.Sub("log")),
+              IsOk());
+  ProgramResult second =
+      Server({"--data_dir", dir_.Sub("county"), "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_THAT(second.err, HasSubstr("held by process"));
+  EXPECT_THAT(second.err, ::testing::Not(HasSubstr("LOCK")));
+}
+
+TEST_F(DeployTest, ASecondServerOnAUsedPortFailsAtStart) {
+  Bootstrap("a");
+  Bootstrap("b");
+  ServerProcess first(VILLAGESYNCD_PATH);
+  auto address = first.Start(dir_.Sub("a"), "127.0.0.1:0", dir_.Sub("log"));
+  ASSERT_THAT(address, IsOk());
+  ProgramResult second =
+      Server({"--data_dir", dir_.Sub("b"), "--listen", *address});
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_THAT(second.err,
+              HasSubstr(absl::StrCat(*address, " is already in use")));
+  EXPECT_THAT(second.err, ::testing::Not(HasSubstr("serving")));
+}
+
+TEST_F(DeployTest, BothProgramsSayTheirVersion) {
+  ProgramResult server = Server({"--version"});
+  EXPECT_EQ(server.exit_code, 0);
+  EXPECT_THAT(server.out, ::testing::StartsWith("villagesyncd 0."));
+  ProgramResult cli =
+      RunProgram(VILLAGESYNC_CLI_PATH, {"--version"}, dir_.path());
+  EXPECT_EQ(cli.exit_code, 0);
+  EXPECT_THAT(cli.out, ::testing::StartsWith("villagesync 0."));
+}
+
+}  // namespace
+}  // namespace villagesync
