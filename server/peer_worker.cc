@@ -14,6 +14,7 @@
 #include "proto/status_macros.h"
 #include "server/access.h"
 #include "server/position_map.h"
+#include "server/tls.h"
 
 namespace villagesync {
 namespace {
@@ -58,8 +59,16 @@ PeerWorker::PeerWorker(RecordStore* store, const DeviceRegistry* devices,
   args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  stub_ = v1::SyncService::NewStub(grpc::CreateCustomChannel(
-      peer_.address(), grpc::InsecureChannelCredentials(), args));
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      PeerCredentials(peer_, &args);
+  if (!credentials.ok()) {
+    // Checked at start (Server::Start): a file that became unreadable since
+    // makes every round fail with this error.
+    setup_error_ = credentials.status();
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  stub_ = v1::SyncService::NewStub(
+      grpc::CreateCustomChannel(peer_.address(), *credentials, args));
   status_.set_name(peer_.name());
   status_.set_address(peer_.address());
   status_.set_state("syncing");
@@ -143,6 +152,7 @@ grpc::Status PeerWorker::Call(
 }
 
 absl::Status PeerWorker::Round(bool* moved) {
+  VS_RETURN_IF_ERROR(setup_error_);
   v1::HelloRequest hello;
   hello.set_replica_id(store_->replica_id());
   hello.set_schema_version(store_->schemas().version());

@@ -75,6 +75,7 @@ class PeerWorker {
   const absl::Duration idle_;
   const bool pushes_, pulls_, strip_pii_;
   std::unique_ptr<v1::SyncService::Stub> stub_;
+  absl::Status setup_error_;  // credentials that could not be read
 
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;

@@ -7,6 +7,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "proto/status_macros.h"
+#include "server/listen.h"
 #include "storage/durable_file.h"
 #include "storage/validation.h"
 
@@ -43,6 +44,20 @@ class Errors : public google::protobuf::io::ErrorCollector {
   std::string text_;
 };
 
+// A peer off loopback needs TLS, or an explicit `plaintext: true`.
+absl::Status CheckPeerTls(int index, const v1::Peer& peer) {
+  if (peer.cert_file().empty() != peer.key_file().empty()) {
+    return Invalid(index, "cert_file", "give cert_file and key_file together");
+  }
+  if (!peer.ca_file().empty() || peer.plaintext()) return absl::OkStatus();
+  absl::StatusOr<HostPort> hp = ParseListen(peer.address(), "address");
+  if (!hp.ok()) return Invalid(index, "address", "host:port");
+  if (IsLoopback(hp->host)) return absl::OkStatus();
+  return Invalid(index, "ca_file",
+                 "required for a peer off loopback: the replica token would "
+                 "cross the network in clear text (or say `plaintext: true`)");
+}
+
 }  // namespace
 
 absl::Status ValidateReplicationConfig(const v1::ReplicationConfig& config) {
@@ -64,6 +79,7 @@ absl::Status ValidateReplicationConfig(const v1::ReplicationConfig& config) {
     if (!IsVillagePrefix(peer.region_prefix())) {
       return Invalid(i, "region_prefix", "0-12 digits");
     }
+    VS_RETURN_IF_ERROR(CheckPeerTls(i, peer));
   }
   return absl::OkStatus();
 }

@@ -149,6 +149,12 @@ grpc::Status RpcEdge::Serve(const RawHandler& handler,
                             grpc::ByteBuffer* out) const {
   absl::StatusOr<v1::UserInfo> caller = AuthenticateCall(*context, *users_);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (caller->role() == "replica" && peers_need_certificates_ &&
+      !context->auth_context()->IsPeerAuthenticated()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "replication peers must present a client certificate "
+                        "signed by this server's --tls_client_ca");
+  }
   return ToGrpcStatus(handler(*caller, *in, out));
 }
 

@@ -65,6 +65,11 @@ class RpcEdge : public grpc::Service {
   // Methods of the service that have no handler (a complete edge: none).
   std::vector<std::string> Unhandled() const;
 
+  // From now on a `replica` caller must also have presented a client
+  // certificate the TLS layer verified (mutual TLS for peers). Call before
+  // the server starts.
+  void RequirePeerCertificates() { peers_need_certificates_ = true; }
+
  protected:
   // `service` is the protobuf service's full name (e.g.
   // "villagesync.v1.SyncService"); `users` must outlive the edge.
@@ -102,6 +107,7 @@ class RpcEdge : public grpc::Service {
   // gRPC keeps pointers to the method paths: a deque never moves them.
   std::deque<std::string> paths_;
   std::vector<std::string> handled_;
+  bool peers_need_certificates_ = false;
 };
 
 }  // namespace villagesync

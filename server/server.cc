@@ -60,10 +60,40 @@ void LogToStderr(absl::string_view line) {
   std::cerr << "villagesyncd: " << line << std::endl;
 }
 
+// Off loopback, bearer tokens need TLS.
+absl::Status CheckPlaintext(const ServerOptions& options) {
+  if (options.tls.enabled() || options.allow_plaintext) return absl::OkStatus();
+  VS_ASSIGN_OR_RETURN(HostPort hp, ParseListen(options.listen, "--listen"));
+  if (IsLoopback(hp.host)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "refusing to serve ", options.listen,
+      " without TLS: devices' bearer tokens would cross the network in clear "
+      "text. Give --tls_cert and --tls_key (scripts/dev-certs makes test "
+      "ones), or --allow_plaintext if a TLS proxy in front of this server "
+      "terminates TLS."));
+}
+
+// Every peer's TLS files are readable.
+absl::Status CheckPeers(const v1::ReplicationConfig& config) {
+  VS_RETURN_IF_ERROR(ValidateReplicationConfig(config));
+  for (const v1::Peer& peer : config.peers()) {
+    grpc::ChannelArguments args;
+    absl::Status readable = PeerCredentials(peer, &args).status();
+    if (!readable.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("peer ", peer.name(), ": ", readable.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (!options.log) options.log = LogToStderr;
+  VS_RETURN_IF_ERROR(CheckPlaintext(options));
+  VS_ASSIGN_OR_RETURN(TlsMaterial tls, LoadTls(options.tls));
+  VS_RETURN_IF_ERROR(CheckPeers(options.replication));
   std::unique_ptr<Server> server(new Server());
   if (!std::filesystem::exists(UsersFile(options.data_dir))) {
     return NotSetUp(options.data_dir);
@@ -106,8 +136,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &server->port_);
+  builder.AddListeningPort(
+      options.listen, ServerCredentialsFor(options.tls, tls), &server->port_);
+  if (!tls.client_ca.empty()) server->sync_->RequirePeerCertificates();
   builder.RegisterService(server->sync_.get());
   builder.RegisterService(server->admin_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
@@ -123,7 +154,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     return ListenProblem(options.listen);
   }
   server->host_ = options.listen.substr(0, options.listen.rfind(':'));
-  VS_RETURN_IF_ERROR(ValidateReplicationConfig(options.replication));
   for (const v1::Peer& peer : options.replication.peers()) {
     server->peers_.push_back(std::make_unique<PeerWorker>(
         server->store_.get(), server->devices_.get(), peer,

@@ -14,6 +14,7 @@
 #include "proto/replication.pb.h"
 #include "server/device_registry.h"
 #include "server/session_log.h"
+#include "server/tls.h"
 #include "storage/record_store.h"
 #include "storage/user_store.h"
 
@@ -32,6 +33,10 @@ struct ServerOptions {
   std::string data_dir;
   // host:port to listen on; port 0 picks a free port (see Server::port()).
   std::string listen = "127.0.0.1:7443";
+  // TLS (see server/tls.h). Off loopback the server refuses to start
+  // without it unless `allow_plaintext`.
+  TlsOptions tls;
+  bool allow_plaintext = false;
   // Receives log lines (one per sync session, plus lifecycle); null means
   // standard error.
   SessionLog::Sink log;
