@@ -235,5 +235,36 @@ TEST_F(ChangeLogTest, WatermarkAndReplicaIdSurviveReopen) {
   EXPECT_EQ(*unknown, 0u);
 }
 
+TEST_F(ChangeLogTest, ARecordChangedAgainBeyondAPageKeepsItsEarlierFields) {
+  // m0 gets an occupation first, then many other records, then a phone: its
+  // one log row moves past the first page, which ends above the occupation.
+  ASSERT_THAT(store_->Put(NewMember(kVillage, "m0", "李建国")), IsOk());
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_THAT(
+        store_->Put(NewMember(kVillage, "m" + std::to_string(i), "党员")),
+        IsOk());
+  }
+  v1::RecordKey m0 = Key(kVillage, "members", "m0");
+  ASSERT_THAT(store_->Put(Edit(m0, {{"phone", Str("138")}})), IsOk());
+  for (bool own : {false, true}) {
+    std::set<std::string> fields;
+    ChangeQuery query;
+    query.max_changes = 2;
+    query.own_writes_only = own;
+    for (bool more = true; more;) {
+      auto page = store_->ReadChanges(query);
+      ASSERT_THAT(page, IsOk());
+      for (const v1::Change& c : page->changes) {
+        if (c.key().id() != "m0") continue;
+        for (const v1::FieldState& f : c.fields()) fields.insert(f.name());
+      }
+      query.after = page->checkpoint;
+      more = page->more;
+    }
+    EXPECT_THAT(fields, ::testing::Contains("name")) << "outbox " << own;
+    EXPECT_THAT(fields, ::testing::Contains("phone")) << "outbox " << own;
+  }
+}
+
 }  // namespace
 }  // namespace villagesync
