@@ -419,8 +419,10 @@ class SyncRound {
     return response;
   }
 
-  // Pushes `page`. If the server defers a change, `*acknowledged` becomes
-  // the position just before it: it and what follows stay in the outbox.
+  // Pushes `page`. If the server defers a change, `*acknowledged` stays
+  // where the outbox was: the whole page goes again next time (what was
+  // applied comes back as a duplicate), so no field of a deferred record is
+  // skipped.
   absl::Status PushPage(const ChangePage& page, std::string* acknowledged) {
     v1::PushRequest request = RequestFor(page);
     if (request.changes_size() == 0) return absl::OkStatus();
@@ -430,8 +432,7 @@ class SyncRound {
       const v1::ApplyResult& result = response.results(i);
       if (result.outcome() == v1::APPLY_OUTCOME_DEFERRED) {
         report_->deferred = response.results_size() - i;
-        VS_ASSIGN_OR_RETURN(*acknowledged,
-                            store_.CheckpointAt(change.seq() - 1));
+        *acknowledged = state_.push_checkpoint();
         break;
       }
       Tally(change, result, "");

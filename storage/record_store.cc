@@ -485,12 +485,14 @@ absl::StatusOr<ChangePage> RecordStore::ReadChanges(
   // is then in the snapshot.
   uint64_t complete = last_seq();
   ChangePage page;
-  VS_ASSIGN_OR_RETURN(
-      uint64_t last,
-      ReadChangePage(db_.get(), query, after.seq(), complete, &page));
+  PagePosition from{after.seq(),
+                    after.has_floor() ? after.floor() : after.seq()};
+  VS_ASSIGN_OR_RETURN(PageEnd end,
+                      ReadChangePage(db_.get(), query, from, complete, &page));
   storage::Checkpoint next;
   next.set_incarnation(incarnation_);
-  next.set_seq(last);
+  next.set_seq(end.last);
+  next.set_floor(end.reached_end ? end.last : from.floor);
   page.checkpoint = next.SerializeAsString();
   return page;
 }

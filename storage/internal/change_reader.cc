@@ -63,21 +63,22 @@ bool IsEmptyChange(const v1::Change& change) {
 // an outbox) under a snapshot, stopping at the complete point.
 class PageReader {
  public:
-  PageReader(rocksdb::DB* db, const ChangeQuery& query, uint64_t since,
+  PageReader(rocksdb::DB* db, const ChangeQuery& query, PagePosition from,
              uint64_t complete)
-      : db_(db), query_(query), since_(since), complete_(complete) {
+      : db_(db), query_(query), from_(from), complete_(complete) {
     options_.snapshot = db_->GetSnapshot();
   }
   ~PageReader() { db_->ReleaseSnapshot(options_.snapshot); }
 
-  // Fills `page->changes` and `page->more`; returns the last seq read.
-  absl::StatusOr<uint64_t> Read(ChangePage* page) {
+  // Fills `page->changes` and `page->more`.
+  absl::StatusOr<PageEnd> Read(ChangePage* page) {
     absl::string_view prefix =
         query_.own_writes_only ? keys::kOwnLogPrefix : keys::kLogPrefix;
-    std::string start = query_.own_writes_only ? keys::OwnLogRow(since_ + 1)
-                                               : keys::LogRow(since_ + 1);
+    std::string start = query_.own_writes_only
+                            ? keys::OwnLogRow(from_.since + 1)
+                            : keys::LogRow(from_.since + 1);
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options_));
-    uint64_t last = since_;
+    PageEnd end{from_.since, true};
     size_t bytes = 0, scanned = 0;
     for (it->Seek(start); it->Valid(); it->Next()) {
       absl::string_view row(it->key().data(), it->key().size());
@@ -85,19 +86,21 @@ class PageReader {
       uint64_t seq = keys::LogSeq(row);
       // A change above the complete point may have an earlier one still in
       // flight: stop before it, so the checkpoint never steps over a change.
+      end.reached_end = false;
       if (seq > complete_) break;
       if (page->changes.size() >= query_.max_changes ||
           bytes >= query_.max_bytes || scanned >= kMaxScannedPerPage) {
         page->more = true;
         break;
       }
+      end.reached_end = true;
       ++scanned;
-      last = seq;
+      end.last = seq;
       absl::string_view path(it->value().data(), it->value().size());
       VS_RETURN_IF_ERROR(AddRecord(seq, path, page, &bytes));
     }
     VS_RETURN_IF_ERROR(FromRocksStatus(it->status(), "read change log"));
-    return last;
+    return end;
   }
 
  private:
@@ -117,7 +120,7 @@ class PageReader {
     if (!stored.ParseFromString(value)) {
       return absl::DataLossError(absl::StrCat("corrupt record ", path));
     }
-    v1::Change change = ChangeSince(key, stored, since_, query_);
+    v1::Change change = ChangeSince(key, stored, from_.floor, query_);
     if (IsEmptyChange(change)) return absl::OkStatus();
     *bytes += change.ByteSizeLong();
     page->changes.push_back(std::move(change));
@@ -126,18 +129,18 @@ class PageReader {
 
   rocksdb::DB* db_;
   const ChangeQuery& query_;
-  const uint64_t since_;
+  const PagePosition from_;
   const uint64_t complete_;
   rocksdb::ReadOptions options_;
 };
 
 }  // namespace
 
-absl::StatusOr<uint64_t> ReadChangePage(rocksdb::DB* db,
-                                        const ChangeQuery& query,
-                                        uint64_t since, uint64_t complete,
-                                        ChangePage* page) {
-  PageReader reader(db, query, since, complete);
+absl::StatusOr<PageEnd> ReadChangePage(rocksdb::DB* db,
+                                       const ChangeQuery& query,
+                                       PagePosition from, uint64_t complete,
+                                       ChangePage* page) {
+  PageReader reader(db, query, from, complete);
   return reader.Read(page);
 }
 

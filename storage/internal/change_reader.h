@@ -16,14 +16,30 @@ class DB;
 
 namespace villagesync {
 
-// Reads one page of `query` after sequence `since`, never past `complete`
-// (the highest sequence below which nothing is in flight), under one
-// snapshot. Fills `page->changes` and `page->more`; returns the last
-// sequence read (the page's checkpoint). DATA_LOSS for corrupt rows.
-absl::StatusOr<uint64_t> ReadChangePage(rocksdb::DB* db,
-                                        const ChangeQuery& query,
-                                        uint64_t since, uint64_t complete,
-                                        ChangePage* page);
+// Where a page of the log starts and what it has read.
+struct PagePosition {
+  // Log rows after `since` are scanned; fields changed after `floor` (at
+  // most `since`: see storage::Checkpoint) are read.
+  uint64_t since = 0;
+  uint64_t floor = 0;
+};
+
+// What one page read.
+struct PageEnd {
+  // The last sequence scanned (the page's checkpoint).
+  uint64_t last = 0;
+  // True if the scan reached the end of the log: no row after `last` at
+  // all, so the pass is complete.
+  bool reached_end = false;
+};
+
+// Reads one page of `query` from `from`, never past `complete` (the highest
+// sequence below which nothing is in flight), under one snapshot. Fills
+// `page->changes` and `page->more`. DATA_LOSS for corrupt rows.
+absl::StatusOr<PageEnd> ReadChangePage(rocksdb::DB* db,
+                                       const ChangeQuery& query,
+                                       PagePosition from, uint64_t complete,
+                                       ChangePage* page);
 
 }  // namespace villagesync
 

@@ -132,6 +132,32 @@ TEST_F(SyncIntegrationTest, OnRpcCountsEveryRequestOfASync) {
   EXPECT_EQ(rpcs, 1 + 3 + 1) << "hello, three pushes, one pull";
 }
 
+TEST_F(SyncIntegrationTest, ARecordEditedAgainAfterManyOthersArrivesWhole) {
+  std::string token = county_.AddUser("zhou", "first_secretary", "440101001");
+  auto a = Device("a", token);
+  auto b = Device("b", token);
+  // m0 first, then others, then m0 again: its one log row moves past the
+  // first pages of both the push and the pull.
+  ASSERT_THAT(a->store().Put(NewMember(kVillage, "m0", "李建国")), IsOk());
+  for (int i = 1; i <= 6; ++i) {
+    ASSERT_THAT(
+        a->store().Put(NewMember(kVillage, "m" + std::to_string(i), "党员")),
+        IsOk());
+  }
+  v1::RecordKey m0 = Key(kVillage, "members", "m0");
+  ASSERT_THAT(a->store().Put(Edit(m0, {{"phone", Str("13800000001")}})),
+              IsOk());
+  SyncOptions small = QuickSync();
+  small.push_batch = 2;
+  small.pull_page = 2;
+  ASSERT_THAT(a->Sync(small), IsOk());
+  ASSERT_THAT(b->Sync(small), IsOk());
+  for (const RecordStore* store : {&county_.server().store(), &b->store()}) {
+    EXPECT_EQ(Visible(*store, m0, "name"), "李建国");
+    EXPECT_EQ(Visible(*store, m0, "phone"), "13800000001");
+  }
+}
+
 TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
   constexpr int kDevices = 200;
   constexpr int kRecordsEach = 5;
