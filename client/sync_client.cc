@@ -248,9 +248,13 @@ class SyncRound {
     // Our server, restored from an older copy, may have lost its own writes
     // (resolutions) that we hold: hand them back, sealed as they are.
     if (report_->pull_restarted && hello.server_replica_id() == known_server) {
-      return ReturnSealedWrites(known_server);
+      state_.set_return_sealed(true);
+      VS_RETURN_IF_ERROR(save_());
     }
-    return absl::OkStatus();
+    if (!state_.return_sealed()) return absl::OkStatus();
+    VS_RETURN_IF_ERROR(ReturnSealedWrites(hello.server_replica_id()));
+    state_.set_return_sealed(false);
+    return save_();
   }
 
  private:
@@ -270,13 +274,10 @@ class SyncRound {
   // not know, or dots of it above our counter. Its next dots could repeat
   // ones the server holds. A counter far above the server's is broken too.
   // (A server that lost pushes we made, restored from an older copy itself,
-  // knows an older lineage and less of ours than it acknowledged: we send
-  // them again, see AdoptServer.)
+  // knows a shorter lineage: we send them again, see AdoptServer.)
   bool Forked(const v1::HelloResponse& hello) const {
-    const std::string& known = hello.lineage();
-    if (!known.empty() && known != state_.lineage() &&
-        known != state_.pending_lineage() &&
-        hello.received_seq() >= state_.pushed_seq()) {
+    if (villagesync::Forked(hello.lineage(), state_.lineage(),
+                            state_.pending_lineage())) {
       return true;
     }
     uint64_t counter = store_.dot_counter();
@@ -317,9 +318,6 @@ class SyncRound {
     }
     state_.clear_pending_lineage();
     if (hello.received_seq() < state_.pushed_seq()) {
-      // The server lost pushes it had acknowledged: our lineage continues
-      // from the last one it holds.
-      state_.set_lineage(hello.lineage());
       VS_ASSIGN_OR_RETURN(std::string rewind,
                           store_.CheckpointAt(hello.received_seq()));
       state_.set_push_checkpoint(std::move(rewind));

@@ -5,6 +5,8 @@
 #include "absl/time/clock.h"
 #include "proto/status_macros.h"
 #include "server/access.h"
+#include "storage/device_writes.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace {
@@ -140,7 +142,6 @@ absl::StatusOr<v1::Device> DeviceRegistry::Hello(const v1::UserInfo& caller,
           " registered devices, the most this server allows "
           "(villagesyncd --max_devices_per_user)"));
     }
-    VS_RETURN_IF_ERROR(store_->PutMeta(OwnerKey(caller.name(), replica), ""));
     device.set_replica_id(replica);
     device.set_user(caller.name());
     device.set_registered_micros(absl::ToUnixMicros(now));
@@ -148,7 +149,10 @@ absl::StatusOr<v1::Device> DeviceRegistry::Hello(const v1::UserInfo& caller,
   device.set_role(caller.role());
   device.set_scope(caller.scope());
   device.set_last_sync_micros(absl::ToUnixMicros(now));
-  VS_RETURN_IF_ERROR(Save(device));
+  // The registration and its count under the user, in one batch.
+  VS_RETURN_IF_ERROR(
+      store_->PutMetaRows({{DeviceKey(replica), device.SerializeAsString()},
+                           {OwnerKey(device.user(), replica), ""}}));
   return device;
 }
 
@@ -174,8 +178,9 @@ absl::Status DeviceRegistry::Push(const v1::Device& device,
   VS_ASSIGN_OR_RETURN(absl::optional<v1::Device> current,
                       Find(device.replica_id()));
   const std::string tip = current ? current->lineage() : "";
-  bool continues = tip.empty() || tip == lineage;
-  if (!continues && tip != next) {
+  // A tip this server knows fewer pushes of only lags (a standby) or lost
+  // some (restored from an older copy): the device's lineage goes on.
+  if (Forked(tip, lineage, next)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "lineage: replica ", Hex(device.replica_id()),
         " pushes from a copy of its store that forked from the one this "
@@ -183,39 +188,52 @@ absl::Status DeviceRegistry::Push(const v1::Device& device,
         "replica id (villagesync does so at its next sync)"));
   }
   VS_RETURN_IF_ERROR(apply());
-  if (!continues || next.empty() || !current) return absl::OkStatus();
+  if (tip == next || next.empty() || !current) return absl::OkStatus();
   current->set_lineage(next);
   return Save(*current);
 }
 
-absl::Status DeviceRegistry::Adopt(const v1::UserInfo& peer,
-                                   const v1::Watermark& forwarded,
-                                   uint64_t local_seq) {
-  if (!InScope(peer, forwarded.scope()) || forwarded.owner().empty()) {
+absl::Status DeviceRegistry::CheckForwardable(
+    const v1::UserInfo& peer, const v1::Watermark& forwarded) const {
+  VS_ASSIGN_OR_RETURN(absl::optional<v1::Device> existing,
+                      Find(forwarded.replica()));
+  const std::string& scope = existing ? existing->scope() : forwarded.scope();
+  if (!existing && forwarded.owner().empty()) {
     return absl::PermissionDeniedError(
         absl::StrCat("forwarded_watermarks: device ", Hex(forwarded.replica()),
-                     " of scope \"", forwarded.scope(),
-                     "\" is outside the peer's region \"", peer.scope(), "\""));
+                     " is unknown here and forwarded without its owner"));
   }
+  if ((existing && existing->server()) || !InScope(peer, scope)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("forwarded_watermarks: device ", Hex(forwarded.replica()),
+                     " is outside the peer's region ", Quoted(peer.scope())));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> DeviceRegistry::Adopt(const v1::Watermark& forwarded) {
   absl::MutexLock lock(&LockOf(forwarded.replica()));
   VS_ASSIGN_OR_RETURN(absl::optional<v1::Device> existing,
                       Find(forwarded.replica()));
   v1::Device device;
   if (existing) {
     if (existing->server() || existing->user() != forwarded.owner()) {
-      return NotYours(peer, *existing);
+      return false;
     }
     device = std::move(*existing);
   } else {
-    VS_RETURN_IF_ERROR(
-        store_->PutMeta(OwnerKey(forwarded.owner(), forwarded.replica()), ""));
     device.set_replica_id(forwarded.replica());
     device.set_user(forwarded.owner());
     device.set_scope(forwarded.scope());
     device.set_registered_micros(absl::ToUnixMicros(absl::Now()));
   }
-  if (forwarded.seq() > local_seq) device.set_lineage(forwarded.lineage());
-  return Save(device);
+  if (LineageLength(forwarded.lineage()) > LineageLength(device.lineage())) {
+    device.set_lineage(forwarded.lineage());
+  }
+  VS_RETURN_IF_ERROR(store_->PutMetaRows(
+      {{DeviceKey(device.replica_id()), device.SerializeAsString()},
+       {OwnerKey(device.user(), device.replica_id()), ""}}));
+  return true;
 }
 
 }  // namespace villagesync

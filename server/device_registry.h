@@ -63,14 +63,18 @@ class DeviceRegistry {
                     const std::function<absl::Status()>& apply)
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Takes over a registration a replication peer forwarded (`peer` is the
-  // peer's `replica` user): registers the device to its owner if new, and
-  // adopts the peer's lineage if the peer has received more of the device
-  // than this server (`local_seq` is this server's watermark for it).
-  // PERMISSION_DENIED if the device's scope is outside the peer's, or the id
-  // is a server's or registered here to another user.
-  absl::Status Adopt(const v1::UserInfo& peer, const v1::Watermark& forwarded,
-                     uint64_t local_seq) ABSL_LOCKS_EXCLUDED(mu_);
+  // OK if replication peer `peer` (its `replica` user) may forward
+  // `forwarded`: a device inside its region, by the registration here if
+  // there is one, else by the scope forwarded. PERMISSION_DENIED otherwise.
+  absl::Status CheckForwardable(const v1::UserInfo& peer,
+                                const v1::Watermark& forwarded) const;
+
+  // Takes over a registration a replication peer forwarded: registers the
+  // device to its owner if new, and adopts the peer's lineage if it counts
+  // more pushes. False (nothing changed) if the id is a server's or
+  // registered here to another user: that device's watermark must not move.
+  absl::StatusOr<bool> Adopt(const v1::Watermark& forwarded)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // The registration of `replica`, if any.
   absl::StatusOr<absl::optional<v1::Device>> Find(uint64_t replica) const;

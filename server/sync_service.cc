@@ -89,6 +89,10 @@ absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
   // Authorization is all or nothing: a push reaching outside the caller's
   // scope or role changes nothing.
   for (const v1::Change& change : request.changes()) {
+    if (store_->HandsBackSealedWrites(change) &&
+        InScope(user, change.key().village())) {
+      continue;  // what this server wrote itself, handed back: no one's role
+    }
     VS_RETURN_IF_ERROR(CheckCanWrite(user, change, store_->schemas()));
   }
   if (request.forwarded_watermarks_size() > 0 && user.role() != "replica") {
@@ -122,13 +126,17 @@ absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
 
 absl::StatusOr<std::vector<v1::ApplyResult>> SyncServiceImpl::ApplyFromPeer(
     const v1::UserInfo& peer, const v1::PushRequest& request) {
+  // All or nothing: a watermark the peer may not forward fails the push
+  // before anything of it is applied.
+  for (const v1::Watermark& w : request.forwarded_watermarks()) {
+    VS_RETURN_IF_ERROR(devices_->CheckForwardable(peer, w));
+  }
   VS_ASSIGN_OR_RETURN(std::vector<v1::ApplyResult> results,
                       store_->Apply(request.changes(), request.replica_id()));
   std::vector<std::pair<uint64_t, uint64_t>> forwarded;
   for (const v1::Watermark& w : request.forwarded_watermarks()) {
-    VS_ASSIGN_OR_RETURN(uint64_t local, store_->Watermark(w.replica()));
-    VS_RETURN_IF_ERROR(devices_->Adopt(peer, w, local));
-    forwarded.emplace_back(w.replica(), w.seq());
+    VS_ASSIGN_OR_RETURN(bool adopted, devices_->Adopt(w));
+    if (adopted) forwarded.emplace_back(w.replica(), w.seq());
   }
   VS_RETURN_IF_ERROR(store_->RaiseWatermarks(forwarded));
   return results;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -98,22 +99,6 @@ absl::Status CheckRequiredKept(const v1::CollectionSchema& schema,
   return absl::OkStatus();
 }
 
-// UNAVAILABLE if `state`'s context claims another replica's writes beyond
-// what this server has received.
-absl::Status CheckClaims(const v1::FieldState& state, const std::string& name,
-                         uint64_t device, const KnownCounters& known) {
-  for (const v1::Dot& d : state.context()) {
-    if (d.replica() == device) continue;
-    uint64_t held = KnownOf(known, d.replica());
-    if (d.counter() <= held) continue;
-    return absl::UnavailableError(absl::StrCat(
-        name, ".context: claims writes of replica ", Hex(d.replica()),
-        " up to ", d.counter(), ", but this server has received up to ", held,
-        "; deferred until it has them (send it again later)"));
-  }
-  return absl::OkStatus();
-}
-
 bool IsEmpty(const v1::FieldState& state) {
   return state.siblings_size() == 0 && state.context_size() == 0;
 }
@@ -138,15 +123,6 @@ bool KeepOwn(uint64_t replica, v1::FieldState* state) {
 
 }  // namespace
 
-void AddMentionedReplicas(const v1::Change& change,
-                          absl::flat_hash_set<uint64_t>* replicas) {
-  auto add = [&](const v1::FieldState& state) {
-    for (const v1::Dot& d : state.context()) replicas->insert(d.replica());
-  };
-  for (const v1::FieldState& f : change.fields()) add(f);
-  add(change.deletion());
-}
-
 bool IsReturnedRegister(const v1::FieldState& state, absl::string_view field,
                         const SealCheck& sealed_here) {
   if (!sealed_here || state.siblings_size() == 0 ||
@@ -169,23 +145,31 @@ absl::Status CheckDeviceChange(const v1::CollectionSchema& schema,
                                const KnownCounters& known,
                                const SealCheck& sealed_here) {
   // Each register is the device's own write, or hands back this server's.
-  auto check = [&](const v1::FieldState& state, absl::string_view field,
-                   const std::string& name, bool claims) -> absl::Status {
-    if (IsReturnedRegister(state, field, sealed_here)) return absl::OkStatus();
-    if (claims) return CheckClaims(state, name, device, known);
-    return CheckOwnValues(state, name, device, known);
-  };
-  for (bool claims : {false, true}) {
-    // Every rejection before any deferral: an invalid change is refused
-    // even where it also claims too much.
-    if (claims)
-      VS_RETURN_IF_ERROR(CheckRequiredKept(schema, change, sealed_here));
-    for (const v1::FieldState& f : change.fields()) {
-      VS_RETURN_IF_ERROR(check(f, f.name(), RegisterName(f, false), claims));
+  for (const v1::FieldState& f : change.fields()) {
+    if (IsReturnedRegister(f, f.name(), sealed_here)) continue;
+    VS_RETURN_IF_ERROR(
+        CheckOwnValues(f, RegisterName(f, false), device, known));
+  }
+  const v1::FieldState& deletion = change.deletion();
+  if (!IsEmpty(deletion) && !IsReturnedRegister(deletion, "", sealed_here)) {
+    VS_RETURN_IF_ERROR(CheckOwnValues(deletion, "deletion", device, known));
+  }
+  return CheckRequiredKept(schema, change, sealed_here);
+}
+
+absl::Status CheckClaims(const v1::FieldState& incoming,
+                         const CausalContext& held, absl::string_view name,
+                         uint64_t device) {
+  for (const v1::Dot& d : incoming.context()) {
+    if (d.replica() == device || Covers(held, d)) continue;
+    uint64_t has = 0;
+    for (const v1::Dot& h : held) {
+      if (h.replica() == d.replica()) has = h.counter();
     }
-    if (!IsEmpty(change.deletion())) {
-      VS_RETURN_IF_ERROR(check(change.deletion(), "", "deletion", claims));
-    }
+    return absl::UnavailableError(absl::StrCat(
+        name, ".context: claims writes of replica ", Hex(d.replica()),
+        " up to ", d.counter(), ", but this server holds them up to ", has,
+        "; deferred until it has them (send it again later)"));
   }
   return absl::OkStatus();
 }
@@ -201,7 +185,28 @@ std::string NextLineage(
                  nullptr) != 1) {
     return "";
   }
-  return std::string(reinterpret_cast<const char*>(md), md_len);
+  std::string next(8 + md_len, '\0');
+  uint64_t length = LineageLength(lineage) + 1;
+  for (int i = 7; i >= 0; --i, length >>= 8) {
+    next[i] = static_cast<char>(length & 0xff);
+  }
+  std::memcpy(&next[8], md, md_len);
+  return next;
+}
+
+uint64_t LineageLength(absl::string_view lineage) {
+  if (lineage.size() < 8) return 0;
+  uint64_t length = 0;
+  for (int i = 0; i < 8; ++i) {
+    length = (length << 8) | static_cast<unsigned char>(lineage[i]);
+  }
+  return length;
+}
+
+bool Forked(absl::string_view known, absl::string_view mine,
+            absl::string_view pending) {
+  if (known.empty() || known == mine || known == pending) return false;
+  return LineageLength(known) >= LineageLength(mine);
 }
 
 bool KeepOwnValuesOnly(uint64_t replica, v1::Change* change) {

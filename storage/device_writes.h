@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "proto/records.pb.h"
 #include "proto/schema.pb.h"
+#include "storage/causal_context.h"
 
 namespace villagesync {
 
@@ -26,15 +27,9 @@ namespace villagesync {
 // would otherwise make every later edit of the device look old.
 inline constexpr uint64_t kMaxDotGap = uint64_t{1} << 20;
 
-// The highest dot counter a server has received from each replica, through
-// any path (RecordStore::KnownCounter), for the replicas a push mentions; a
-// replica missing from the map counts as 0.
+// The highest dot counter a server has received from a replica, through any
+// path (RecordStore::KnownCounter), by replica; missing counts as 0.
 using KnownCounters = absl::flat_hash_map<uint64_t, uint64_t>;
-
-// Adds to `replicas` every replica whose counter CheckDeviceChange reads for
-// `change`: the writers of its values and of its context entries.
-void AddMentionedReplicas(const v1::Change& change,
-                          absl::flat_hash_set<uint64_t>* replicas);
 
 // Says whether `sibling`, in register `field` (the field name, or "" for
 // the deletion marker) of the change's record, carries this server's own
@@ -42,23 +37,29 @@ void AddMentionedReplicas(const v1::Change& change,
 using SealCheck =
     std::function<bool(absl::string_view field, const v1::Sibling& sibling)>;
 
-// The verdict on one change of a push by `device` (the pushing replica id).
-// A register may also hand back a write this server sealed (`sealed_here`):
-// then it holds only sealed values and exactly their dots as its context,
-// and so claims nothing beyond them.
-// - OK: it may be applied.
+// The verdict on one change of a push by `device` (the pushing replica id),
+// from the change alone. A register may also hand back a write this server
+// sealed (`sealed_here`): then it holds only sealed values and exactly
+// their dots as its context, and so claims nothing beyond them.
+// - OK: it may be applied, once CheckClaims agrees for each register.
 // - INVALID_ARGUMENT naming the field ("fields.phone.dot", ...): a register
 //   without a value of `device`'s own, a value with another replica's dot, a
 //   counter more than kMaxDotGap above `known[device]`, an edit clearing a
 //   required field. Rejected: nothing of it may be applied.
-// - UNAVAILABLE naming "context": the change claims to have seen writes of
-//   another replica beyond what this server has received (`known`). It may
-//   be genuine (the device last synced with a server this one lags behind),
-//   so it is deferred, never applied with the claim and never dropped.
 absl::Status CheckDeviceChange(const v1::CollectionSchema& schema,
                                const v1::Change& change, uint64_t device,
                                const KnownCounters& known,
                                const SealCheck& sealed_here);
+
+// UNAVAILABLE naming `name` ("fields.phone.context") if the context of
+// `incoming`, a register of `device`'s, claims writes of another replica
+// beyond `held`: the context this server holds for that register (empty if
+// it has none). It may be genuine (the device last synced with a server
+// this one lags behind), so the change is deferred, never applied with the
+// claim and never dropped; else OK.
+absl::Status CheckClaims(const v1::FieldState& incoming,
+                         const CausalContext& held, absl::string_view name,
+                         uint64_t device);
 
 // True if `state` hands back writes this server sealed (see above).
 bool IsReturnedRegister(const v1::FieldState& state, absl::string_view field,
@@ -70,12 +71,24 @@ bool IsReturnedRegister(const v1::FieldState& state, absl::string_view field,
 inline constexpr char kTakeNewIdentity[] = "it must take a new replica id";
 
 // A device's push lineage after a push of `changes` is accepted, from the
-// lineage before it (proto/sync.proto, PushRequest.lineage): SHA-256 of the
-// two, chained. Two copies of one store that push different changes from
-// the same lineage get different results.
+// lineage before it (proto/sync.proto, PushRequest.lineage): the number of
+// pushes (8 bytes, big-endian) and the SHA-256 of the previous lineage and
+// the changes, chained. Two copies of one store that push different changes
+// from the same lineage get different results.
 std::string NextLineage(
     absl::string_view lineage,
     const google::protobuf::RepeatedPtrField<v1::Change>& changes);
+
+// How many pushes `lineage` counts (0 for none or a malformed one).
+uint64_t LineageLength(absl::string_view lineage);
+
+// True if a replica whose push lineage is `mine` forked from the one a
+// server holds as `known`: the server has a push of it the replica does not
+// (as many pushes or more, and not the same). A server that knows fewer
+// pushes only lags (a standby) or lost some (restored from an older copy).
+// `pending` is the lineage of a push whose answer was lost.
+bool Forked(absl::string_view known, absl::string_view mine,
+            absl::string_view pending);
 
 // Leaves in `change` only the values `replica` wrote. A value of another
 // replica in a register (merged in by a pull after `replica`'s own edit) is

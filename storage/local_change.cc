@@ -41,15 +41,23 @@ absl::Status CheckFields(const SchemaRegistry& schemas, const Record* current,
       return InvalidField(name, "required field cannot be cleared");
     }
   }
+  // Relations hold for what the writer sees: the record as shown, with
+  // this edit.
+  const v1::CollectionSchema& schema =
+      *schemas.FindCollection(edit.key.collection());
   IntValues ints;
-  if (current != nullptr) ints = IntsOf(current->stored);
-  for (const auto& [name, value] : edit.fields) {
-    ints.erase(name);
-    if (value.kind_case() == v1::Value::kIntValue) {
-      ints[name].push_back(value.int_value());
+  if (current != nullptr) {
+    for (const FieldView& f : ViewRecord(*current, schema).fields) {
+      if (f.value && f.value->has_int_value()) {
+        ints[f.name] = f.value->int_value();
+      }
     }
   }
-  return CheckIntBounds(*schemas.FindCollection(edit.key.collection()), ints);
+  for (const auto& [name, value] : edit.fields) {
+    ints.erase(name);
+    if (value.has_int_value()) ints[name] = value.int_value();
+  }
+  return CheckIntBounds(schema, ints);
 }
 
 absl::Status CheckRequired(const v1::CollectionSchema& schema,

@@ -14,6 +14,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "storage/device_writes.h"
 #include "storage/internal/change_reader.h"
 #include "storage/internal/conflict_rows.h"
 #include "storage/internal/counter_merge.h"
@@ -598,6 +599,32 @@ absl::Status RecordStore::PutMeta(absl::string_view key,
               audit->SerializeAsString());
   }
   return FromRocksStatus(db_->Write(Synced(), &batch), "write metadata");
+}
+
+absl::Status RecordStore::PutMetaRows(
+    const std::vector<std::pair<std::string, std::string>>& rows) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [key, value] : rows) {
+    batch.Put(absl::StrCat(keys::kMetaPrefix, key), value);
+  }
+  return FromRocksStatus(db_->Write(Synced(), &batch), "write metadata");
+}
+
+bool RecordStore::HandsBackSealedWrites(const v1::Change& change) const {
+  if (!sealer_) return false;
+  SealCheck sealed_here = [&](absl::string_view field,
+                              const v1::Sibling& sibling) {
+    return HasValidSeal(sealer_->key, sealer_->server, change.key(), field,
+                        sibling);
+  };
+  for (const v1::FieldState& f : change.fields()) {
+    if (!IsReturnedRegister(f, f.name(), sealed_here)) return false;
+  }
+  const v1::FieldState& deletion = change.deletion();
+  bool deletion_empty =
+      deletion.siblings_size() == 0 && deletion.context_size() == 0;
+  return (change.fields_size() > 0 || !deletion_empty) &&
+         (deletion_empty || IsReturnedRegister(deletion, "", sealed_here));
 }
 
 absl::StatusOr<absl::optional<std::string>> RecordStore::GetMeta(

@@ -192,6 +192,11 @@ class RecordStore {
       const google::protobuf::RepeatedPtrField<v1::Change>& changes,
       const DevicePush& device);
 
+  // True if every register of `change` hands back a write this store
+  // sealed (see storage/seal.h and storage/device_writes.h): a device
+  // returning what this store lost, not writing anything of its own.
+  bool HandsBackSealedWrites(const v1::Change& change) const;
+
   // The highest dot counter of `replica` this store has received, as a
   // value or a context entry, from any source (0 if none).
   absl::StatusOr<uint64_t> KnownCounter(uint64_t replica) const;
@@ -278,6 +283,9 @@ class RecordStore {
   // synced, with `audit` (if not null) in the same batch.
   absl::Status PutMeta(absl::string_view key, absl::string_view value,
                        const v1::AuditEntry* audit = nullptr);
+  // Writes every (key, value) of `rows` in one synced batch.
+  absl::Status PutMetaRows(
+      const std::vector<std::pair<std::string, std::string>>& rows);
   // The value under `key`; nullopt if none.
   absl::StatusOr<absl::optional<std::string>> GetMeta(
       absl::string_view key) const;

@@ -1,6 +1,8 @@
 #include "storage/validation.h"
 
 #include <cstring>
+#include <map>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -178,6 +180,24 @@ absl::Status CheckDeletionMarker(const v1::FieldState& deletion) {
   return absl::OkStatus();
 }
 
+// The relations of integer fields, among the values each write wrote
+// together (one dot): what the change itself shows, the same everywhere.
+absl::Status CheckBoundsPerWrite(const v1::CollectionSchema& schema,
+                                 const v1::Change& change) {
+  std::map<std::pair<uint64_t, uint64_t>, IntValues> by_write;
+  for (const v1::FieldState& f : change.fields()) {
+    for (const v1::Sibling& s : f.siblings()) {
+      if (s.value().kind_case() != v1::Value::kIntValue) continue;
+      by_write[{s.dot().replica(), s.dot().counter()}][f.name()] =
+          s.value().int_value();
+    }
+  }
+  for (const auto& [dot, values] : by_write) {
+    VS_RETURN_IF_ERROR(CheckIntBounds(schema, values));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckRequiredPresent(
     const v1::CollectionSchema& schema,
     const absl::flat_hash_set<std::string>& seen) {
@@ -313,48 +333,20 @@ absl::Status ValidateKey(const SchemaRegistry& schemas,
   return absl::OkStatus();
 }
 
-namespace {
-
-void AddInts(const v1::FieldState& state, IntValues* values) {
-  for (const v1::Sibling& s : state.siblings()) {
-    if (s.value().kind_case() == v1::Value::kIntValue) {
-      (*values)[state.name()].push_back(s.value().int_value());
-    }
-  }
-}
-
-}  // namespace
-
-IntValues IntsOf(const storage::StoredRecord& record) {
-  IntValues values;
-  for (const storage::StoredField& f : record.fields()) {
-    AddInts(f.state(), &values);
-  }
-  return values;
-}
-
-void OverlayInts(const v1::Change& change, IntValues* values) {
-  for (const v1::FieldState& f : change.fields()) {
-    values->erase(f.name());
-    AddInts(f, values);
-  }
-}
-
 absl::Status CheckIntBounds(const v1::CollectionSchema& schema,
                             const IntValues& values) {
   for (const v1::FieldSpec& spec : schema.fields()) {
     if (spec.at_most_field().empty()) continue;
     auto value = values.find(spec.name());
     auto bound = values.find(spec.at_most_field());
-    if (value == values.end() || bound == values.end()) continue;
-    for (int64_t v : value->second) {
-      for (int64_t b : bound->second) {
-        if (v <= b) continue;
-        return InvalidField(
-            spec.name(), absl::StrCat(v, " is more than ", spec.at_most_field(),
-                                      " (", b, ")"));
-      }
+    if (value == values.end() || bound == values.end() ||
+        value->second <= bound->second) {
+      continue;
     }
+    return InvalidField(
+        spec.name(),
+        absl::StrCat(value->second, " is more than ", spec.at_most_field(),
+                     " (", bound->second, ")"));
   }
   return absl::OkStatus();
 }
@@ -427,9 +419,7 @@ absl::Status ValidateChange(const SchemaRegistry& schemas,
         CheckField(schemas, schema, spec, f, change.creates() && !deletes));
   }
   VS_RETURN_IF_ERROR(CheckDeletionMarker(change.deletion()));
-  IntValues ints;
-  OverlayInts(change, &ints);
-  VS_RETURN_IF_ERROR(CheckIntBounds(schema, ints));
+  VS_RETURN_IF_ERROR(CheckBoundsPerWrite(schema, change));
   if (change.creates() && !deletes) {
     VS_RETURN_IF_ERROR(CheckRequiredPresent(schema, seen));
   }

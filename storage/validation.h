@@ -13,7 +13,6 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "proto/records.pb.h"
-#include "storage/record_format.pb.h"
 #include "storage/schema_registry.h"
 
 namespace villagesync {
@@ -69,24 +68,21 @@ absl::Status ValidateKey(const SchemaRegistry& schemas,
 absl::Status ValidateValue(const SchemaRegistry& schemas,
                            const v1::FieldSpec& spec, const v1::Value& value);
 
-// Integer values of a record's fields, by field name (a field in conflict
-// has several).
-using IntValues = absl::flat_hash_map<std::string, std::vector<int64_t>>;
-
-// The integer values of a stored record; and `values` with the fields
-// `change` touches replaced by what it writes.
-IntValues IntsOf(const storage::StoredRecord& record);
-void OverlayInts(const v1::Change& change, IntValues* values);
+// Integer values of fields, by field name, as one writer meant them
+// together (one edit, or what one reader sees).
+using IntValues = absl::flat_hash_map<std::string, int64_t>;
 
 // OK if every field with `at_most_field` is at most that field, wherever
-// `values` holds both; INVALID_ARGUMENT naming the field otherwise.
+// `values` holds both; INVALID_ARGUMENT naming the field otherwise. A
+// relation binds values one writer wrote together: concurrent writes by
+// others may break it, and then merge like any concurrent values.
 absl::Status CheckIntBounds(const v1::CollectionSchema& schema,
                             const IntValues& values);
 
 // Validates a change received from another replica, using only the change
 // itself so that every replica accepts or refuses it alike: key, known
-// fields, typed values within their bounds (at_most_field where the change
-// carries both fields), well-formed dots and contexts, a deletion marker of
+// fields, typed values within their bounds (at_most_field among values of
+// one write), well-formed dots and contexts, a deletion marker of
 // booleans, required fields when the change creates the record, and for
 // append-only collections that the change only creates. INVALID_ARGUMENT naming
 // the field, or FAILED_PRECONDITION for an edit of an append-only record.

@@ -151,6 +151,23 @@ absl::Status CheckWrittenOnce(const storage::StoredField* stored,
   return absl::OkStatus();
 }
 
+// INVALID_ARGUMENT if `change`, which writes no deletion marker, writes
+// fields of a record deleted by a delete its contexts have seen: making a
+// deleted record live again is a re-creation, which writes the marker (and
+// so needs the right to delete).
+absl::Status CheckNotAfterDelete(const storage::StoredRecord& stored,
+                                 const v1::Change& change) {
+  for (const v1::Dot& deleted : DeleteDots(stored)) {
+    for (const v1::FieldState& f : change.fields()) {
+      if (!Covers(f.context(), deleted)) continue;
+      return InvalidField("deletion",
+                          "the record is deleted: writing it again re-creates "
+                          "it, which sets the deletion marker");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The author of every value the device wrote becomes `device.author` (the
 // authenticated user); writes a device hands back keep theirs (sealed).
 void StampAuthor(const DevicePush& device, v1::Change* change) {
@@ -348,25 +365,44 @@ v1::ApplyResult WritePlanner::ApplyOne(const v1::Change& change) {
 }
 
 absl::Status WritePlanner::CheckAgainstStored(const Slot& slot,
-                                              const v1::Change& change) {
-  if (!slot.exists) return absl::OkStatus();
+                                              const v1::Change& change,
+                                              const DevicePush& device,
+                                              const SealCheck& sealed_here) {
   const storage::StoredRecord& stored = slot.record.stored;
   const v1::CollectionSchema& schema =
       *schemas_.FindCollection(change.key().collection());
   bool append_only = schema.kind() == v1::COLLECTION_KIND_APPEND_ONLY;
-  for (const v1::FieldState& f : change.fields()) {
-    const storage::StoredField* held = FindStored(stored, f.name());
-    if (held != nullptr) {
-      VS_RETURN_IF_ERROR(
-          CheckNotReused(held->state(), f, absl::StrCat("fields.", f.name())));
+  static const CausalContext kNothing;
+  // Rejections first; a deferral only if nothing is wrong with the change.
+  absl::Status deferral;
+  auto claims = [&](const v1::FieldState& incoming, const CausalContext& held,
+                    absl::string_view field, const std::string& name) {
+    if (deferral.ok() && !IsReturnedRegister(incoming, field, sealed_here)) {
+      deferral = CheckClaims(incoming, held, name, device.replica);
     }
-    if (append_only) VS_RETURN_IF_ERROR(CheckWrittenOnce(held, f));
+  };
+  for (const v1::FieldState& f : change.fields()) {
+    std::string name = absl::StrCat("fields.", f.name());
+    const storage::StoredField* held =
+        slot.exists ? FindStored(stored, f.name()) : nullptr;
+    if (held != nullptr) {
+      VS_RETURN_IF_ERROR(CheckNotReused(held->state(), f, name));
+    }
+    if (append_only && slot.exists) {
+      VS_RETURN_IF_ERROR(CheckWrittenOnce(held, f));
+    }
+    claims(f, held != nullptr ? held->state().context() : kNothing, f.name(),
+           name);
   }
-  VS_RETURN_IF_ERROR(
-      CheckNotReused(stored.deletion().state(), change.deletion(), "deletion"));
-  IntValues ints = IntsOf(stored);
-  OverlayInts(change, &ints);
-  return CheckIntBounds(schema, ints);
+  if (!IsEmpty(change.deletion())) {
+    VS_RETURN_IF_ERROR(CheckNotReused(stored.deletion().state(),
+                                      change.deletion(), "deletion"));
+    claims(change.deletion(), stored.deletion().state().context(), "",
+           "deletion");
+  } else if (slot.exists) {
+    VS_RETURN_IF_ERROR(CheckNotAfterDelete(stored, change));
+  }
+  return deferral;
 }
 
 v1::ApplyResult WritePlanner::ApplyFromDevice(const v1::Change& change,
@@ -390,8 +426,9 @@ v1::ApplyResult WritePlanner::ApplyFromDevice(const v1::Change& change,
   if (!valid.ok()) return Rejected(valid);
   absl::StatusOr<Slot*> slot = Load(change.key());
   if (!slot.ok()) return Rejected(slot.status());
-  absl::Status stored = CheckAgainstStored(**slot, change);
+  absl::Status stored = CheckAgainstStored(**slot, change, device, sealed_here);
   if (absl::IsFailedPrecondition(stored)) *abort = stored;
+  if (absl::IsUnavailable(stored)) return Deferred(stored);
   if (!stored.ok()) return Rejected(stored);
   v1::Change stamped = change;
   StampAuthor(device, &stamped);
@@ -415,31 +452,20 @@ v1::ApplyResult WritePlanner::JoinRemote(const v1::Change& change) {
   return result;
 }
 
-absl::Status WritePlanner::PrefetchKnown(
-    const std::vector<const v1::Change*>& changes, uint64_t device) {
-  absl::flat_hash_set<uint64_t> replicas = {device};
-  for (const v1::Change* c : changes) AddMentionedReplicas(*c, &replicas);
-  std::vector<uint64_t> ids(replicas.begin(), replicas.end());
-  std::vector<std::string> rows;
-  for (uint64_t id : ids) rows.push_back(keys::KnownCounterRow(id));
-  std::vector<rocksdb::Slice> slices(rows.begin(), rows.end());
-  std::vector<rocksdb::PinnableSlice> values(rows.size());
-  std::vector<rocksdb::Status> statuses(rows.size());
-  db_->MultiGet(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
-                slices.size(), slices.data(), values.data(), statuses.data());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    VS_RETURN_IF_ERROR(FromRocksStatus(statuses[i], "read " + rows[i]));
-    known_[ids[i]] = keys::DecodeBigEndian(
-        absl::string_view(values[i].data(), values[i].size()));
-  }
+absl::Status WritePlanner::PrefetchKnown(uint64_t device) {
+  std::string value;
+  std::string row = keys::KnownCounterRow(device);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), row, &value);
+  if (s.IsNotFound()) return absl::OkStatus();
+  VS_RETURN_IF_ERROR(FromRocksStatus(s, "read " + row));
+  known_[device] = keys::DecodeBigEndian(value);
   return absl::OkStatus();
 }
 
 void WritePlanner::PlanApply(WriteJob* job) {
   job->status = Prefetch(job->changes);
   if (job->status.ok() && job->device != nullptr) {
-    job->status = PrefetchKnown(job->changes, job->device->replica);
+    job->status = PrefetchKnown(job->device->replica);
   }
   if (!job->status.ok()) return;
   job->results.reserve(job->changes.size());

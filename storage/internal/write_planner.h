@@ -101,9 +101,8 @@ class WritePlanner {
 
   absl::StatusOr<Slot*> Load(const v1::RecordKey& key);
   absl::Status Prefetch(const std::vector<const v1::Change*>& changes);
-  // Reads the known counters a device's push is checked against.
-  absl::Status PrefetchKnown(const std::vector<const v1::Change*>& changes,
-                             uint64_t device);
+  // Reads the highest counter this store holds of the pushing device.
+  absl::Status PrefetchKnown(uint64_t device);
   // Enters `key` into the plan with its stored bytes (null: not stored).
   // DATA_LOSS if the stored bytes do not parse.
   absl::StatusOr<Slot*> Adopt(const std::string& row, const v1::RecordKey& key,
@@ -117,8 +116,12 @@ class WritePlanner {
                                   absl::Status* abort);
   // Checks what only the record's stored state can tell about a device's
   // change: a reused dot (FAILED_PRECONDITION), a second create of an
-  // append-only record or a broken bound (INVALID_ARGUMENT).
-  absl::Status CheckAgainstStored(const Slot& slot, const v1::Change& change);
+  // append-only record or a write reviving a deleted record without the
+  // marker (INVALID_ARGUMENT), a context claiming more than this store holds
+  // of the register (UNAVAILABLE: defer).
+  absl::Status CheckAgainstStored(const Slot& slot, const v1::Change& change,
+                                  const DevicePush& device,
+                                  const SealCheck& sealed_here);
   // Joins a validated `change` into its record and says what happened.
   v1::ApplyResult JoinRemote(const v1::Change& change);
   void PlanReidentify(WriteJob* job);

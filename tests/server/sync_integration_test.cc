@@ -158,6 +158,34 @@ TEST_F(SyncIntegrationTest, ARecordEditedAgainAfterManyOthersArrivesWhole) {
   }
 }
 
+TEST_F(SyncIntegrationTest, ABoundBrokenOnlyByConcurrentEditsLosesNoEdit) {
+  std::string token = county_.AddUser("zhou", "first_secretary", "440101001");
+  auto a = Device("a", token);
+  auto b = Device("b", token);
+  v1::RecordKey d1 = Key(kVillage, "development", "d1");
+  ASSERT_THAT(a->store().Put(Edit(d1, {{"person", Str("赵")},
+                                       {"stage", testing::Enum("发展对象")},
+                                       {"vote_due", testing::Int(40)}})),
+              IsOk());
+  ASSERT_THAT(a->Sync(QuickSync()), IsOk());
+  ASSERT_THAT(b->Sync(QuickSync()), IsOk());
+  // a counts 30 present of 40 due; b, concurrently, corrects due to 25.
+  ASSERT_THAT(a->store().Put(Edit(d1, {{"vote_present", testing::Int(30)}})),
+              IsOk());
+  ASSERT_THAT(b->store().Put(Edit(d1, {{"vote_due", testing::Int(25)}})),
+              IsOk());
+  ASSERT_THAT(b->Sync(QuickSync()), IsOk());
+  auto report = a->Sync(QuickSync());
+  ASSERT_THAT(report, IsOk());
+  EXPECT_THAT(report->rejected, ::testing::IsEmpty());
+  ASSERT_THAT(b->Sync(QuickSync()), IsOk());
+  for (const RecordStore* store :
+       {&county_.server().store(), &a->store(), &b->store()}) {
+    EXPECT_EQ(Visible(*store, d1, "vote_present"), "30");
+    EXPECT_EQ(Visible(*store, d1, "vote_due"), "25");
+  }
+}
+
 TEST_F(SyncIntegrationTest, TwoHundredConcurrentDevicesConverge) {
   constexpr int kDevices = 200;
   constexpr int kRecordsEach = 5;

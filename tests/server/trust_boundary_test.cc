@@ -362,6 +362,38 @@ TEST_F(TrustBoundaryTest, ARegisterWithNoValueOfTheDevicesOwnIsRejected) {
   ExpectUnchanged();
 }
 
+TEST_F(TrustBoundaryTest, AClaimIsCheckedAgainstTheFieldNotTheWholeReplica) {
+  // The server holds the victim's phone write, but no write of the victim
+  // to `occupation`: claiming to have seen one there is deferred.
+  ASSERT_THAT(victim_->store().Put(Edit(Key(kVillage, "members", "m1"),
+                                        {{"phone", Str("13800000001")}})),
+              IsOk());
+  ASSERT_THAT(victim_->Sync(QuickSync()), IsOk());
+  before_ = FullPull();
+  auto victim_counter = county_.server().store().KnownCounter(victim_replica());
+  ASSERT_THAT(victim_counter, IsOk());
+  ExpectRefused(Forged("occupation", "农民", DotOf(kAttackerReplica, 1),
+                       {DotOf(victim_replica(), *victim_counter)}),
+                v1::APPLY_OUTCOME_DEFERRED, grpc::UNAVAILABLE,
+                "fields.occupation.context");
+  ExpectUnchanged();
+}
+
+TEST_F(TrustBoundaryTest, AWriteToADeletedRecordMustReCreateIt) {
+  v1::RecordKey m1 = Key(kVillage, "members", "m1");
+  auto deleted = victim_->store().Delete(m1, "victim");
+  ASSERT_THAT(deleted, IsOk());
+  ASSERT_THAT(victim_->Sync(QuickSync()), IsOk());
+  before_ = FullPull();
+  // A field written having seen the delete, without the deletion marker,
+  // would bring the record back: refused.
+  std::vector<v1::Dot> seen(deleted->fields(0).context().begin(),
+                            deleted->fields(0).context().end());
+  ExpectRefused(Forged("occupation", "农民", DotOf(kAttackerReplica, 1), seen),
+                v1::APPLY_OUTCOME_REJECTED, grpc::INVALID_ARGUMENT, "deletion");
+  ExpectUnchanged();
+}
+
 TEST_F(TrustBoundaryTest, AnEditThatClearsARequiredFieldIsRejected) {
   v1::Change change = Forged("name", "x", DotOf(kAttackerReplica, 1));
   change.mutable_fields(0)->mutable_siblings(0)->clear_value();
