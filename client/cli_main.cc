@@ -4,8 +4,18 @@
 #include <vector>
 
 #include "client/cli.h"
+#include "grpc/support/log.h"
+
+namespace {
+
+// gRPC's own log lines (a failed handshake, ...) repeat what the command's
+// message says, in a developer's terms.
+void Quiet(gpr_log_func_args* /*args*/) {}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  gpr_set_log_function(Quiet);
   std::vector<std::string> args(argv + 1, argv + argc);
   return villagesync::RunCli(args, std::cout, std::cerr);
 }

@@ -83,6 +83,37 @@ bool SealedWrites(const Record& record, uint64_t server, v1::Change* change) {
   return change->fields_size() > 0 || change->has_deletion();
 }
 
+std::shared_ptr<grpc::ChannelCredentials> Credentials(
+    const client::ClientState& state) {
+  if (!state.tls()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = state.ca_pem();  // empty: the system's roots
+  return grpc::SslCredentials(tls);
+}
+
+// True if `status` says the TLS handshake failed (rather than no answer).
+bool TlsFailed(const absl::Status& status) {
+  return absl::StrContains(status.message(), "andshake") ||
+         absl::StrContains(status.message(), "SSL") ||
+         absl::StrContains(status.message(), "ssl");
+}
+
+// True if a plaintext call's `status` looks like a server that speaks only
+// TLS: it closes such connections at once.
+bool PlaintextRefused(const client::ClientState& state,
+                      const absl::Status& status) {
+  return !state.tls() && absl::IsUnavailable(status) &&
+         absl::StrContains(status.message(), "Socket closed");
+}
+
+absl::Status WithTlsHint(const absl::Status& status) {
+  return absl::Status(
+      status.code(),
+      absl::StrCat(status.message(),
+                   " (the server closed the connection at once: it may "
+                   "require TLS; run init again with --ca FILE)"));
+}
+
 // One conversation with the server: a channel, the stubs and the retry
 // policy. Every call carries the bearer token and a deadline.
 class Session {
@@ -95,8 +126,11 @@ class Session {
     // Bad links come and go: reconnect quickly once a link is back.
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-    channel_ = grpc::CreateCustomChannel(
-        state.server(), grpc::InsecureChannelCredentials(), args);
+    if (!state.tls_server_name().empty()) {
+      args.SetSslTargetNameOverride(state.tls_server_name());
+    }
+    channel_ =
+        grpc::CreateCustomChannel(state.server(), Credentials(state), args);
     sync_ = v1::SyncService::NewStub(channel_);
     admin_ = v1::AdminService::NewStub(channel_);
   }
@@ -189,14 +223,26 @@ absl::StatusOr<v1::HelloResponse> SayHello(Session& session,
 
 absl::Status SyncClient::Init(absl::string_view server,
                               absl::string_view token) {
-  if (server.empty() || token.empty()) {
+  Connection connection;
+  connection.server = std::string(server);
+  connection.token = std::string(token);
+  connection.plaintext = true;
+  return Init(connection);
+}
+
+absl::Status SyncClient::Init(const Connection& connection) {
+  if (connection.server.empty() || connection.token.empty()) {
     return absl::InvalidArgumentError("server and token are both required");
   }
+  client::ClientState before = state_;
   // Positions are kept when the server changes: the new server translates
   // or refuses the pull position (then the pull starts over), and its Hello
   // says how much of our outbox it holds (the rest is sent again).
-  state_.set_server(std::string(server));
-  state_.set_token(std::string(token));
+  state_.set_server(connection.server);
+  state_.set_token(connection.token);
+  state_.set_tls(!connection.plaintext);
+  state_.set_ca_pem(connection.ca_pem);
+  state_.set_tls_server_name(connection.server_name);
   SyncOptions quick;
   quick.max_attempts = 1;
   quick.rpc_deadline = absl::Seconds(10);
@@ -206,9 +252,19 @@ absl::Status SyncClient::Init(absl::string_view server,
     state_.set_user(hello->user());
     state_.set_role(hello->role());
     state_.set_scope(hello->scope());
+  } else if (PlaintextRefused(state_, hello.status())) {
+    state_ = std::move(before);
+    return WithTlsHint(hello.status());
+  } else if (TlsFailed(hello.status()) && !connection.plaintext) {
+    state_ = std::move(before);  // a wrong CA or name: keep nothing
+    return absl::UnavailableError(absl::StrCat(
+        "TLS with ", connection.server, " failed (is the CA right, and does ",
+        "the server's certificate carry this name?): ",
+        hello.status().message()));
   } else if (!absl::IsUnavailable(hello.status()) &&
              !absl::IsDeadlineExceeded(hello.status())) {
-    return hello.status();  // refused: keep nothing
+    state_ = std::move(before);  // refused: keep nothing
+    return hello.status();
   }
   return SaveState();
 }
@@ -524,6 +580,7 @@ absl::StatusOr<SyncReport> SyncClient::Sync(const SyncOptions& options) {
   SyncRound round(session, *store_, state_, options,
                   [this] { return SaveState(); });
   absl::Status status = round.Run(&report);
+  if (PlaintextRefused(state_, status)) status = WithTlsHint(status);
   state_.set_last_error(status.ok() ? "" : std::string(status.message()));
   if (status.ok()) state_.set_last_sync_micros(absl::ToUnixMicros(absl::Now()));
   VS_RETURN_IF_ERROR(SaveState());

@@ -80,6 +80,18 @@ struct ClientStatus {
   std::string last_error;
 };
 
+// How a device reaches its server.
+struct Connection {
+  std::string server;  // HOST:PORT
+  std::string token;
+  // TLS unless `plaintext`: `ca_pem` is the CA to trust ("" for the
+  // system's roots), `server_name` the name the server's certificate must
+  // carry if not the host of `server`.
+  bool plaintext = false;
+  std::string ca_pem;
+  std::string server_name;
+};
+
 // Not thread-safe: one SyncClient per device directory, used by one thread.
 class SyncClient {
  public:
@@ -88,9 +100,13 @@ class SyncClient {
   static absl::StatusOr<std::unique_ptr<SyncClient>> Open(
       absl::string_view dir);
 
-  // Points the device at `server` with `token`. If the server answers, checks
-  // the token (UNAUTHENTICATED if refused) and records who we are; if it is
+  // Points the device at a server. If the server answers, checks the token
+  // (UNAUTHENTICATED if refused) and records who we are; if it is
   // unreachable the settings are kept and checked at the next sync.
+  // UNAVAILABLE, keeping nothing, if a TLS handshake fails (the server does
+  // not speak TLS, or its certificate does not match the CA or the name).
+  absl::Status Init(const Connection& connection);
+  // The same, plaintext (a server on loopback, in tests).
   absl::Status Init(absl::string_view server, absl::string_view token);
 
   // One sync round. OK means fully synced. UNAVAILABLE after the retries

@@ -24,6 +24,16 @@ ABSL_FLAG(int, max_devices_per_user, villagesync::kDefaultMaxDevicesPerUser,
           "Most devices (replica ids) one user may register; a Hello for one "
           "more fails with RESOURCE_EXHAUSTED. A restored device that takes "
           "a new id counts once more.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "TLS certificate chain (PEM) to serve with; with --tls_key.");
+ABSL_FLAG(std::string, tls_key, "", "The private key (PEM) of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "CA (PEM) whose client certificates replication peers must "
+          "present (mutual TLS); devices use tokens and need none.");
+ABSL_FLAG(bool, allow_plaintext, false,
+          "Serve without TLS off loopback (e.g. behind a TLS proxy). Without "
+          "it, a non-loopback --listen requires --tls_cert and --tls_key, "
+          "since bearer tokens would cross the network in clear text.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:7443",
           "Address to serve gRPC on; port 0 picks a free port. Without TLS, "
           "keep it on loopback or a trusted network.");
@@ -37,7 +47,8 @@ constexpr char kUsage[] =
     "      Creates DIR and its first admin user; prints the admin token on\n"
     "      stdout, once. Run it before the first start.\n"
     "  villagesyncd --data_dir DIR [--listen 127.0.0.1:7443] [--peers FILE]\n"
-    "               [--max_devices_per_user N]\n"
+    "               [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]]\n"
+    "               [--allow_plaintext] [--max_devices_per_user N]\n"
     "      Serves SyncService, AdminService and gRPC health until SIGTERM or\n"
     "      SIGINT, then drains calls in flight and exits 0.\n"
     "\n"
@@ -70,6 +81,10 @@ int RunServer(const std::string& data_dir, const std::string& listen,
   options.data_dir = data_dir;
   options.listen = listen;
   options.max_devices_per_user = max_devices_per_user;
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.allow_plaintext = absl::GetFlag(FLAGS_allow_plaintext);
   if (!peers.empty()) {
     auto config = villagesync::LoadReplicationConfig(peers);
     if (!config.ok()) {

@@ -61,17 +61,34 @@ Flags:
 )";
 
 const char kInitHelp[] =
-    R"(Usage: villagesync --store DIR init --server HOST:PORT --token TOKEN
+    R"(Usage: villagesync --store DIR init --server HOST:PORT
+         [--token TOKEN | --token_file FILE] [--ca FILE | --plaintext]
+         [--tls_server_name NAME]
 
 Points this device at its county server and keeps the token in DIR. If the
 server answers, the token is checked now (exit 4 if it is refused) and the
 user, role and scope are shown; if it does not, the settings are kept and
-checked at the next sync.
+checked at the next sync. A failed TLS handshake (a wrong CA, a certificate
+for another name, a server without TLS) fails now with exit 3 and keeps
+nothing.
+
+The link uses TLS, trusting --ca or else the system's certificate
+authorities, except to a server on this machine (localhost, 127.x, [::1])
+without --ca, or with --plaintext.
 
 Flags:
-  --server HOST:PORT  the county server
-  --token TOKEN       this user's token (from `admin users add`, or from
-                      `villagesyncd bootstrap` for the first admin)
+  --server HOST:PORT      the county server
+  --token TOKEN           this user's token (from `admin users add`, or from
+                          `villagesyncd bootstrap` for the first admin). On a
+                          shared machine prefer --token_file or the
+                          VILLAGESYNC_TOKEN environment variable: arguments
+                          are visible to every user in `ps`
+  --token_file FILE       read the token from the first line of FILE
+  --ca FILE               the CA certificate (PEM) the server's certificate
+                          must chain to (e.g. ca.pem from scripts/dev-certs)
+  --plaintext             no TLS (a server behind a trusted network only)
+  --tls_server_name NAME  the name the server's certificate carries, if not
+                          the host of --server
 )";
 
 const char kPutHelp[] =

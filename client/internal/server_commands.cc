@@ -1,14 +1,18 @@
 // init, sync, status, admin users and admin audit: the commands about the
 // server. status only reads local state; the others talk to the server.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/internal/audit_output.h"
 #include "client/internal/cli_commands.h"
 #include "client/internal/json.h"
 #include "client/internal/value_text.h"
 #include "proto/status_macros.h"
+#include "storage/durable_file.h"
 
 namespace villagesync {
 namespace cli {
@@ -135,21 +139,72 @@ absl::StatusOr<SyncClient*> InitializedClient(CliContext& ctx) {
   return client;
 }
 
-absl::Status RunInit(CliContext& ctx, const ParsedArgs& args) {
-  std::string server = args.Get("server"), token = args.Get("token");
-  if (server.empty() || token.empty()) {
-    return UsageError("--server and --token need non-empty values");
+// The token: --token, else the first line of --token_file, else the
+// environment's VILLAGESYNC_TOKEN (argv is visible to everyone in `ps`).
+absl::StatusOr<std::string> TokenFrom(const ParsedArgs& args) {
+  if (args.Has("token")) return args.Get("token");
+  if (args.Has("token_file")) {
+    absl::StatusOr<std::string> text = ReadWholeFile(args.Get("token_file"));
+    if (!text.ok()) {
+      return UsageError(
+          absl::StrCat("--token_file: cannot read ", args.Get("token_file")));
+    }
+    return std::string(absl::StripAsciiWhitespace(
+        absl::string_view(*text).substr(0, text->find('\n'))));
   }
+  const char* env = std::getenv("VILLAGESYNC_TOKEN");
+  return std::string(env == nullptr ? "" : env);
+}
+
+// True for a host on this machine: plaintext there is the default.
+bool IsLoopbackHost(absl::string_view server) {
+  absl::string_view host = server.substr(0, server.rfind(':'));
+  return host == "localhost" || host == "[::1]" ||
+         absl::StartsWith(host, "127.");
+}
+
+// How to reach the server: TLS unless --plaintext, or a loopback server
+// without --ca.
+absl::StatusOr<Connection> ConnectionFrom(const ParsedArgs& args) {
+  Connection connection;
+  connection.server = args.Get("server");
+  VS_ASSIGN_OR_RETURN(connection.token, TokenFrom(args));
+  if (connection.server.empty() || connection.token.empty()) {
+    return UsageError(
+        "--server and a token (--token, --token_file or VILLAGESYNC_TOKEN) "
+        "are required");
+  }
+  if (args.Has("ca") && args.Has("plaintext")) {
+    return UsageError("--ca and --plaintext: choose one");
+  }
+  if (args.Has("ca")) {
+    absl::StatusOr<std::string> pem = ReadWholeFile(args.Get("ca"));
+    if (!pem.ok() || pem->find("-----BEGIN CERTIFICATE") == std::string::npos) {
+      return UsageError(
+          absl::StrCat("--ca: ", args.Get("ca"), " is not a PEM certificate"));
+    }
+    connection.ca_pem = *pem;
+  }
+  connection.plaintext = args.Has("plaintext") ||
+                         (!args.Has("ca") && IsLoopbackHost(connection.server));
+  connection.server_name = args.Get("tls_server_name");
+  return connection;
+}
+
+absl::Status RunInit(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(Connection connection, ConnectionFrom(args));
+  const std::string& server = connection.server;
   VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
-  VS_RETURN_IF_ERROR(client->Init(server, token));
+  VS_RETURN_IF_ERROR(client->Init(connection));
   VS_ASSIGN_OR_RETURN(ClientStatus status, client->Status());
   if (status.user.empty()) {
     ctx.out() << "saved server " << server
               << "; it did not answer, the token will be checked at the "
                  "next sync\n";
   } else {
-    ctx.out() << "initialized: server " << server << ", user " << status.user
-              << " (role " << status.role << ", scope "
+    ctx.out() << "initialized: server " << server
+              << (connection.plaintext ? " (plaintext)" : " (TLS)") << ", user "
+              << status.user << " (role " << status.role << ", scope "
               << ScopeText(status.scope) << ")\n";
   }
   return absl::OkStatus();

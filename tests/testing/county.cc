@@ -29,6 +29,7 @@ absl::Status TestCounty::Restart() {
   options.data_dir = data_dir();
   options.listen = address_;
   options.replication = replication_;
+  options.tls = tls_;
   options.replication_idle = absl::Milliseconds(50);
   options.log = [this](absl::string_view line) {
     absl::MutexLock lock(&mu_);

@@ -36,6 +36,8 @@ class TestCounty {
   absl::Status Restart();
   // Replicates with `peers` from the next Restart on (quick rounds).
   void SetPeers(std::vector<v1::Peer> peers);
+  // Serves with TLS from the next Restart on.
+  void SetTls(TlsOptions tls) { tls_ = std::move(tls); }
 
   // Creates a user directly in the user store; returns its token.
   std::string AddUser(const std::string& name, const std::string& role,
@@ -60,6 +62,7 @@ class TestCounty {
   std::string address_;
   std::unique_ptr<Server> server_;
   v1::ReplicationConfig replication_;
+  TlsOptions tls_;
   mutable absl::Mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
 };
