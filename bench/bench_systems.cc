@@ -54,7 +54,8 @@ class Villagesync : public BenchSystem {
         server_,
         ChildProcess::Start(
             {"taskset", "-c", kServerCpu, paths_.villagesyncd, "--data_dir",
-             paths_.server_dir, "--listen", absl::StrCat("127.0.0.1:", port_)},
+             paths_.server_dir, "--listen", absl::StrCat("127.0.0.1:", port_),
+             "--http_listen", "127.0.0.1:0"},
             paths_.work_dir, "villagesyncd.log"));
     VS_RETURN_IF_ERROR(WaitForPort(port_, absl::Seconds(30)));
     VS_ASSIGN_OR_RETURN(admin_, OpenDevice("admin", Direct(), admin_token_));

@@ -4,6 +4,7 @@
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "server/access.h"
+#include "server/server_metrics.h"
 #include "server/sync_service.h"
 #include "storage/validation.h"
 
@@ -11,21 +12,26 @@ namespace villagesync {
 
 AdminServiceImpl::AdminServiceImpl(
     RecordStore* store, UserStore* users, const DeviceRegistry* devices,
+    Logger* logger, Metrics* metrics,
     std::function<std::vector<v1::PeerStatus>()> peers)
-    : RpcEdge("villagesync.v1.AdminService", users),
+    : RpcEdge("villagesync.v1.AdminService", users, logger, metrics),
       users_(users),
       inbox_(store, users),
       reports_(store, devices),
       peers_(std::move(peers)) {
   using v1::UserInfo;
   Handle<v1::AddUserRequest, v1::AddUserResponse>(
-      "AddUser", [this](const UserInfo& c, const auto& r, auto* o) {
+      "AddUser",
+      [this](const UserInfo& c, const auto& r, auto* o) {
         return DoAddUser(c, r, o);
-      });
+      },
+      Logged::kYes);
   Handle<v1::RevokeUserRequest, v1::RevokeUserResponse>(
-      "RevokeUser", [this](const UserInfo& c, const auto& r, auto* o) {
+      "RevokeUser",
+      [this](const UserInfo& c, const auto& r, auto* o) {
         return DoRevokeUser(c, r, o);
-      });
+      },
+      Logged::kYes);
   Handle<v1::ListUsersRequest, v1::ListUsersResponse>(
       "ListUsers", [this](const UserInfo& c, const auto&, auto* o) {
         return ListUsers(c, o);
@@ -39,9 +45,13 @@ AdminServiceImpl::AdminServiceImpl(
         return inbox_.Show(c, r, o);
       });
   Handle<v1::ResolveConflictRequest, v1::ResolveConflictResponse>(
-      "ResolveConflict", [this](const UserInfo& c, const auto& r, auto* o) {
-        return inbox_.Resolve(c, r, o);
-      });
+      "ResolveConflict",
+      [this, metrics](const UserInfo& c, const auto& r, auto* o) {
+        VS_RETURN_IF_ERROR(inbox_.Resolve(c, r, o));
+        metrics->Add(kConflictsResolved, {}, 1);
+        return absl::OkStatus();
+      },
+      Logged::kYes);
   Handle<v1::ListAuditRequest, v1::ListAuditResponse>(
       "ListAudit", [this](const UserInfo& c, const auto& r, auto* o) {
         return inbox_.Audit(c, r, o);
@@ -51,9 +61,11 @@ AdminServiceImpl::AdminServiceImpl(
         return reports_.ListRules(c, o);
       });
   Handle<v1::SetRuleRequest, v1::SetRuleResponse>(
-      "SetRule", [this](const UserInfo& c, const auto& r, auto* o) {
+      "SetRule",
+      [this](const UserInfo& c, const auto& r, auto* o) {
         return reports_.SetRule(c, r, o);
-      });
+      },
+      Logged::kYes);
   Handle<v1::ReportRequest, v1::ReportResponse>(
       "Report", [this](const UserInfo& c, const auto& r, auto* o) {
         return reports_.Report(c, r, o);

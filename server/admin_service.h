@@ -22,7 +22,8 @@ class AdminServiceImpl final : public RpcEdge {
   // `store` and `users` must outlive the service; `peers` reports how
   // replication with each peer stands.
   AdminServiceImpl(RecordStore* store, UserStore* users,
-                   const DeviceRegistry* devices,
+                   const DeviceRegistry* devices, Logger* logger,
+                   Metrics* metrics,
                    std::function<std::vector<v1::PeerStatus>()> peers);
 
  private:

@@ -47,9 +47,10 @@ bool Pulls(const v1::Peer& peer) {
 }  // namespace
 
 PeerWorker::PeerWorker(RecordStore* store, const DeviceRegistry* devices,
-                       v1::Peer peer, absl::Duration idle)
+                       v1::Peer peer, absl::Duration idle, Logger* logger)
     : store_(store),
       devices_(devices),
+      logger_(logger),
       peer_(std::move(peer)),
       idle_(idle),
       pushes_(Pushes(peer_)),
@@ -129,11 +130,28 @@ void PeerWorker::Loop() {
 }
 
 void PeerWorker::Record(const absl::Status& round, bool moved) {
-  absl::MutexLock lock(&mu_);
-  status_.set_state(!round.ok() ? "error" : moved ? "syncing" : "idle");
-  status_.set_last_error(round.ok() ? "" : std::string(round.message()));
-  if (round.ok())
-    status_.set_last_success_micros(absl::ToUnixMicros(absl::Now()));
+  std::string state = !round.ok() ? "error" : moved ? "syncing" : "idle";
+  std::string error = round.ok() ? "" : std::string(round.message());
+  bool changed = false;
+  {
+    absl::MutexLock lock(&mu_);
+    // An operator wants state changes and errors, not every idle round.
+    changed = state != status_.state() || error != status_.last_error();
+    status_.set_state(state);
+    status_.set_last_error(error);
+    if (round.ok()) {
+      status_.set_last_success_micros(absl::ToUnixMicros(absl::Now()));
+    } else {
+      status_.set_errors(status_.errors() + 1);
+    }
+  }
+  if (!changed || logger_ == nullptr) return;
+  if (round.ok()) {
+    logger_->Info("replication", {{"peer", peer_.name()}, {"state", state}});
+  } else {
+    logger_->Warn("replication",
+                  {{"peer", peer_.name()}, {"state", state}, {"error", error}});
+  }
 }
 
 void PeerWorker::Acknowledged(const std::string& checkpoint, bool caught_up) {

@@ -20,6 +20,7 @@
 #include "proto/replication.pb.h"
 #include "proto/sync.grpc.pb.h"
 #include "server/device_registry.h"
+#include "server/logger.h"
 #include "storage/record_store.h"
 
 namespace villagesync {
@@ -28,10 +29,11 @@ namespace villagesync {
 class PeerWorker {
  public:
   // `idle` is the pause between rounds once caught up. `devices` (the
-  // registry whose registrations are forwarded to full-copy peers) must
-  // outlive the worker.
+  // registry whose registrations are forwarded to full-copy peers) and
+  // `logger` (state changes and errors; may be null) must outlive the
+  // worker.
   PeerWorker(RecordStore* store, const DeviceRegistry* devices, v1::Peer peer,
-             absl::Duration idle);
+             absl::Duration idle, Logger* logger = nullptr);
   ~PeerWorker();  // Stops and joins.
 
   void Start() ABSL_LOCKS_EXCLUDED(mu_);
@@ -71,6 +73,7 @@ class PeerWorker {
   // Immutable after construction.
   RecordStore* const store_;
   const DeviceRegistry* const devices_;
+  Logger* const logger_;
   const v1::Peer peer_;
   const absl::Duration idle_;
   const bool pushes_, pulls_, strip_pii_;

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/unknown_field_set.h"
@@ -16,6 +17,7 @@
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
 #include "proto/grpc_status.h"
+#include "server/server_metrics.h"
 #include "storage/validation.h"
 
 namespace villagesync {
@@ -115,8 +117,13 @@ absl::StatusOr<v1::UserInfo> AuthenticateCall(
   return users.Authenticate(value);
 }
 
-RpcEdge::RpcEdge(std::string service, const UserStore* users)
-    : service_(std::move(service)), users_(users) {}
+RpcEdge::RpcEdge(std::string service, const UserStore* users, Logger* logger,
+                 Metrics* metrics)
+    : service_(std::move(service)),
+      short_name_(service_.substr(service_.rfind('.') + 1)),
+      users_(users),
+      logger_(logger),
+      metrics_(metrics) {}
 
 std::vector<std::string> RpcEdge::Unhandled() const {
   std::vector<std::string> missing;
@@ -143,22 +150,56 @@ absl::Status RpcEdge::SerializeResponse(
   return absl::InternalError("response: could not be serialized");
 }
 
-grpc::Status RpcEdge::Serve(const RawHandler& handler,
+grpc::Status RpcEdge::Serve(const std::string& method, Logged logged,
+                            const RawHandler& handler,
                             grpc::ServerContext* context,
                             const grpc::ByteBuffer* in,
                             grpc::ByteBuffer* out) const {
-  absl::StatusOr<v1::UserInfo> caller = AuthenticateCall(*context, *users_);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (caller->role() == "replica" && peers_need_certificates_ &&
-      !context->auth_context()->IsPeerAuthenticated()) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "replication peers must present a client certificate "
-                        "signed by this server's --tls_client_ca");
-  }
-  return ToGrpcStatus(handler(*caller, *in, out));
+  absl::Time start = absl::Now();
+  absl::Status status = Run(method, logged, handler, context, in, out);
+  metrics_->Add(kRpcRequests,
+                {{"service", short_name_},
+                 {"method", method},
+                 {"code", absl::StatusCodeToString(status.code())}},
+                1);
+  metrics_->Observe(kRpcSeconds, {{"service", short_name_}, {"method", method}},
+                    absl::ToDoubleSeconds(absl::Now() - start));
+  return ToGrpcStatus(status);
 }
 
-void RpcEdge::AddMethod(absl::string_view method, RawHandler handler) {
+absl::Status RpcEdge::Run(const std::string& method, Logged logged,
+                          const RawHandler& handler,
+                          grpc::ServerContext* context,
+                          const grpc::ByteBuffer* in,
+                          grpc::ByteBuffer* out) const {
+  absl::StatusOr<v1::UserInfo> caller = AuthenticateCall(*context, *users_);
+  if (!caller.ok()) {
+    metrics_->Add(kAuthRefused, {}, 1);
+    logger_->Limited(LogLevel::kWarning, "auth_refused", absl::Seconds(1),
+                     {{"method", method},
+                      {"peer", context->peer()},
+                      {"reason", std::string(caller.status().message())}});
+    return caller.status();
+  }
+  if (caller->role() == "replica" && peers_need_certificates_ &&
+      !context->auth_context()->IsPeerAuthenticated()) {
+    return absl::UnauthenticatedError(
+        "replication peers must present a client certificate signed by this "
+        "server's --tls_client_ca");
+  }
+  absl::Status status = handler(*caller, *in, out);
+  if (logged == Logged::kYes) {
+    logger_->Log(status.ok() ? LogLevel::kInfo : LogLevel::kWarning, "admin",
+                 {{"action", method},
+                  {"user", caller->name()},
+                  {"code", absl::StatusCodeToString(status.code())},
+                  {"error", std::string(status.message())}});
+  }
+  return status;
+}
+
+void RpcEdge::AddMethod(absl::string_view method, Logged logged,
+                        RawHandler handler) {
   handled_.emplace_back(method);
   const std::string& path =
       paths_.emplace_back(absl::StrCat("/", service_, "/", method));
@@ -167,10 +208,10 @@ void RpcEdge::AddMethod(absl::string_view method, RawHandler handler) {
   grpc::Service::AddMethod(new grpc::internal::RpcServiceMethod(
       path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
       new Raw(
-          [handler = std::move(handler)](
+          [handler = std::move(handler), logged, name = std::string(method)](
               RpcEdge* edge, grpc::ServerContext* context,
               const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
-            return edge->Serve(handler, context, in, out);
+            return edge->Serve(name, logged, handler, context, in, out);
           },
           this)));
 }

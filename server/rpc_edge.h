@@ -3,8 +3,10 @@
 // parses the request itself (so a malformed message, or text that is not
 // UTF-8, is INVALID_ARGUMENT naming the field rather than gRPC's INTERNAL with
 // no message), runs the typed handler with the caller and answers with the
-// handler's status, its message bounded. SyncServiceImpl and
-// AdminServiceImpl are RpcEdges that register one handler per method.
+// handler's status, its message bounded. It counts and times every call
+// (metrics), logs refused tokens (rate-limited) and the calls marked as
+// administrative actions. SyncServiceImpl and AdminServiceImpl are RpcEdges
+// that register one handler per method.
 #ifndef VILLAGESYNC_SERVER_RPC_EDGE_H_
 #define VILLAGESYNC_SERVER_RPC_EDGE_H_
 
@@ -23,6 +25,8 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "proto/admin.pb.h"
 #include "proto/status_macros.h"
+#include "server/logger.h"
+#include "server/metrics.h"
 #include "storage/user_store.h"
 
 namespace villagesync {
@@ -72,14 +76,20 @@ class RpcEdge : public grpc::Service {
 
  protected:
   // `service` is the protobuf service's full name (e.g.
-  // "villagesync.v1.SyncService"); `users` must outlive the edge.
-  RpcEdge(std::string service, const UserStore* users);
+  // "villagesync.v1.SyncService"). Everything given must outlive the edge.
+  RpcEdge(std::string service, const UserStore* users, Logger* logger,
+          Metrics* metrics);
+
+  // Whether a method's calls are logged, one line each: the administrative
+  // actions (who did what, and how it ended).
+  enum class Logged { kNo, kYes };
 
   // Serves `method` (e.g. "Push") with `handler`. Call from the subclass's
   // constructor only.
   template <typename Request, typename Response>
-  void Handle(absl::string_view method, Handler<Request, Response> handler) {
-    AddMethod(method,
+  void Handle(absl::string_view method, Handler<Request, Response> handler,
+              Logged logged = Logged::kNo) {
+    AddMethod(method, logged,
               [handler = std::move(handler)](
                   const v1::UserInfo& caller, const grpc::ByteBuffer& in,
                   grpc::ByteBuffer* out) -> absl::Status {
@@ -97,13 +107,20 @@ class RpcEdge : public grpc::Service {
 
   static absl::Status SerializeResponse(
       const google::protobuf::Message& message, grpc::ByteBuffer* buffer);
-  void AddMethod(absl::string_view method, RawHandler handler);
-  grpc::Status Serve(const RawHandler& handler, grpc::ServerContext* context,
+  void AddMethod(absl::string_view method, Logged logged, RawHandler handler);
+  grpc::Status Serve(const std::string& method, Logged logged,
+                     const RawHandler& handler, grpc::ServerContext* context,
                      const grpc::ByteBuffer* in, grpc::ByteBuffer* out) const;
+  absl::Status Run(const std::string& method, Logged logged,
+                   const RawHandler& handler, grpc::ServerContext* context,
+                   const grpc::ByteBuffer* in, grpc::ByteBuffer* out) const;
 
   // Immutable after construction.
   const std::string service_;
+  const std::string short_name_;  // "SyncService", for metrics labels
   const UserStore* const users_;
+  Logger* const logger_;
+  Metrics* const metrics_;
   // gRPC keeps pointers to the method paths: a deque never moves them.
   std::deque<std::string> paths_;
   std::vector<std::string> handled_;

@@ -1,12 +1,13 @@
 #include "server/server.h"
 
 #include <filesystem>
-#include <iostream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
@@ -19,6 +20,7 @@
 #include "server/replication_config.h"
 #include "server/report_aggregator.h"
 #include "server/rule_table.h"
+#include "server/server_metrics.h"
 #include "server/sync_service.h"
 
 namespace villagesync {
@@ -56,10 +58,6 @@ absl::Status NotSetUp(absl::string_view data_dir) {
       "--data_dir ", data_dir, "` first"));
 }
 
-void LogToStderr(absl::string_view line) {
-  std::cerr << "villagesyncd: " << line << std::endl;
-}
-
 // Off loopback, bearer tokens need TLS.
 absl::Status CheckPlaintext(const ServerOptions& options) {
   if (options.tls.enabled() || options.allow_plaintext) return absl::OkStatus();
@@ -87,10 +85,19 @@ absl::Status CheckPeers(const v1::ReplicationConfig& config) {
   return absl::OkStatus();
 }
 
+// The health service answers for the whole server and each service.
+void SetServing(grpc::Server* server, bool serving) {
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  if (health == nullptr) return;
+  for (const char* service :
+       {"", "villagesync.v1.SyncService", "villagesync.v1.AdminService"}) {
+    health->SetServingStatus(service, serving);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
-  if (!options.log) options.log = LogToStderr;
   VS_RETURN_IF_ERROR(CheckPlaintext(options));
   VS_ASSIGN_OR_RETURN(TlsMaterial tls, LoadTls(options.tls));
   VS_RETURN_IF_ERROR(CheckPeers(options.replication));
@@ -98,7 +105,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (!std::filesystem::exists(UsersFile(options.data_dir))) {
     return NotSetUp(options.data_dir);
   }
+  server->logger_ = std::make_unique<Logger>(options.log, options.log_format);
+  server->metrics_ = std::make_unique<Metrics>();
+  DefineServerMetrics(*server->metrics_, VILLAGESYNC_VERSION_STRING);
   StoreOptions store_options;
+  store_options.on_commit = [metrics =
+                                 server->metrics_.get()](absl::Duration took) {
+    metrics->Observe(kCommitSeconds, {}, absl::ToDoubleSeconds(took));
+  };
   store_options.aggregator = std::make_shared<ReportAggregator>();
   store_options.new_writer_each_open = true;
   store_options.seal_own_writes = true;
@@ -115,14 +129,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       server->devices_->RegisterServer(server->store_->replica_id()));
   VS_RETURN_IF_ERROR(
       server->devices_->RegisterServer(server->store_->writer_id()));
-  server->log_ = std::make_unique<SessionLog>(options.log);
+  server->log_ = std::make_unique<SessionLog>(server->logger_.get());
   server->sync_ = std::make_unique<SyncServiceImpl>(
       server->store_.get(), server->users_.get(), server->devices_.get(),
-      server->log_.get(), StandbyOf(options.replication));
+      server->log_.get(), server->logger_.get(), server->metrics_.get(),
+      StandbyOf(options.replication));
   Server* raw = server.get();
   server->admin_ = std::make_unique<AdminServiceImpl>(
       server->store_.get(), server->users_.get(), server->devices_.get(),
+      server->logger_.get(), server->metrics_.get(),
       [raw] { return raw->PeerStatuses(); });
+  AddServerCollectors(
+      *server->metrics_, server->store_.get(), server->devices_.get(),
+      [raw] { return raw->PeerStatuses(); }, options.data_dir);
 
   for (const RpcEdge* edge :
        {static_cast<const RpcEdge*>(server->sync_.get()),
@@ -135,6 +154,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     }
   }
   grpc::EnableDefaultHealthCheckService(true);
+  // Reflection: `grpcurl HOST:PORT list` and the like work.
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(
       options.listen, ServerCredentialsFor(options.tls, tls), &server->port_);
@@ -154,15 +175,30 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     return ListenProblem(options.listen);
   }
   server->host_ = options.listen.substr(0, options.listen.rfind(':'));
+  SetServing(server->grpc_.get(), true);
+  if (!options.http_listen.empty()) {
+    server->http_ = std::make_unique<OperatorHttp>(options.tls);
+    server->AddOperatorRoutes();
+    VS_RETURN_IF_ERROR(server->http_->Start(options.http_listen));
+  }
   for (const v1::Peer& peer : options.replication.peers()) {
     server->peers_.push_back(std::make_unique<PeerWorker>(
         server->store_.get(), server->devices_.get(), peer,
-        options.replication_idle));
+        options.replication_idle, server->logger_.get()));
     server->peers_.back()->Start();
   }
-  options.log(absl::StrCat(
-      "serving ", server->address(), " data_dir=", options.data_dir,
-      " replica=", absl::Hex(server->store_->replica_id())));
+  server->logger_->Info(
+      "serving",
+      {{"address", server->address()},
+       {"tls", options.tls.enabled() ? "on" : "off"},
+       {"http", server->http_
+                    ? absl::StrCat(options.http_listen.substr(
+                                       0, options.http_listen.rfind(':')),
+                                   ":", server->http_->port())
+                    : "off"},
+       {"data_dir", options.data_dir},
+       {"replica", absl::StrFormat("%016x", server->store_->replica_id())},
+       {"version", VILLAGESYNC_VERSION_STRING}});
   return server;
 }
 
@@ -176,13 +212,31 @@ std::vector<v1::PeerStatus> Server::PeerStatuses() const {
   return statuses;
 }
 
+void Server::AddOperatorRoutes() {
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& r) {
+    r.set_content(metrics_->Render(), "text/plain; version=0.0.4");
+  });
+  http_->Get("/healthz", [](const httplib::Request&, httplib::Response& r) {
+    r.set_content("ok\n", "text/plain");
+  });
+  http_->Get("/readyz", [this](const httplib::Request&, httplib::Response& r) {
+    bool ready = !draining_ && store_ != nullptr;
+    r.status = ready ? 200 : 503;
+    r.set_content(ready ? "ready\n" : "draining\n", "text/plain");
+  });
+}
+
 void Server::Shutdown(int grace_seconds) {
   if (grpc_ == nullptr) return;
+  draining_ = true;
+  SetServing(grpc_.get(), false);
   peers_.clear();  // stops and joins the replication workers first
   grpc_->Shutdown(std::chrono::system_clock::now() +
                   std::chrono::seconds(grace_seconds));
   grpc_->Wait();
   grpc_.reset();
+  if (http_) http_->Stop();
+  if (logger_) logger_->Info("stopped", {{"address", address()}});
   store_.reset();
 }
 

@@ -4,6 +4,7 @@
 #ifndef VILLAGESYNC_SERVER_SERVER_H_
 #define VILLAGESYNC_SERVER_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,9 @@
 #include "absl/time/time.h"
 #include "proto/replication.pb.h"
 #include "server/device_registry.h"
+#include "server/logger.h"
+#include "server/metrics.h"
+#include "server/operator_http.h"
 #include "server/session_log.h"
 #include "server/tls.h"
 #include "storage/record_store.h"
@@ -37,9 +41,12 @@ struct ServerOptions {
   // without it unless `allow_plaintext`.
   TlsOptions tls;
   bool allow_plaintext = false;
-  // Receives log lines (one per sync session, plus lifecycle); null means
-  // standard error.
-  SessionLog::Sink log;
+  // Receives log lines (see server/logger.h); null means standard error.
+  Logger::Sink log;
+  LogFormat log_format = LogFormat::kText;
+  // host:port of the operator HTTP endpoint (/metrics, /healthz, /readyz;
+  // TLS when `tls` is); "" for none. Port 0 picks a free port.
+  std::string http_listen;
   // Peers to replicate with (see proto/replication.proto), and the pause
   // between rounds once a peer is caught up.
   v1::ReplicationConfig replication;
@@ -59,6 +66,8 @@ class Server {
 
   // The port actually bound.
   int port() const { return port_; }
+  // The operator HTTP endpoint's port (0 if none).
+  int http_port() const { return http_ ? http_->port() : 0; }
   // "127.0.0.1:<port>" style address clients can dial.
   std::string address() const;
 
@@ -67,6 +76,8 @@ class Server {
   DeviceRegistry& devices() { return *devices_; }
   // How replication with each peer stands.
   std::vector<v1::PeerStatus> PeerStatuses() const;
+  Metrics& metrics() { return *metrics_; }
+  Logger& logger() { return *logger_; }
 
   // Stops accepting calls, lets calls in flight finish (up to `grace`
   // seconds), then closes the stores. Idempotent; call from one thread.
@@ -75,8 +86,15 @@ class Server {
  private:
   Server() = default;
 
+  // Serves the operator endpoint's routes.
+  void AddOperatorRoutes();
+
   std::string host_;
   int port_ = 0;
+  std::unique_ptr<Logger> logger_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<OperatorHttp> http_;
+  std::atomic<bool> draining_{false};
   std::unique_ptr<RecordStore> store_;
   std::unique_ptr<UserStore> users_;
   std::unique_ptr<DeviceRegistry> devices_;

@@ -5,14 +5,16 @@
 
 namespace villagesync {
 
-SessionLog::SessionLog(Sink sink) : sink_(std::move(sink)) {}
+SessionLog::SessionLog(Logger* logger) : logger_(logger) {}
 
-void SessionLog::Hello(uint64_t replica, absl::string_view user) {
+void SessionLog::Hello(uint64_t replica, absl::string_view user,
+                       absl::string_view role) {
   absl::MutexLock lock(&mu_);
   if (sessions_.size() >= kMaxOpenSessions) DropStaleSessions();
   Session& s = sessions_[replica];
   s = Session();
   s.user = std::string(user);
+  s.role = std::string(role);
   s.start = absl::Now();
 }
 
@@ -40,23 +42,26 @@ void SessionLog::Pushed(uint64_t replica, int changes, size_t bytes) {
 
 void SessionLog::Pulled(uint64_t replica, int changes, size_t bytes,
                         bool done) {
-  std::string line;
+  Session s;
   {
     absl::MutexLock lock(&mu_);
     auto it = sessions_.find(replica);
     if (it == sessions_.end()) return;  // a pull without Hello: not a session
-    Session& s = it->second;
-    s.changes_out += changes;
-    s.bytes_out += bytes;
+    it->second.changes_out += changes;
+    it->second.bytes_out += bytes;
     if (!done) return;
-    line = absl::StrFormat(
-        "sync user=%s replica=%016x in=%d out=%d bytes_in=%d bytes_out=%d "
-        "duration_ms=%d",
-        s.user, replica, s.changes_in, s.changes_out, s.bytes_in, s.bytes_out,
-        absl::ToInt64Milliseconds(absl::Now() - s.start));
+    s = std::move(it->second);
     sessions_.erase(it);
   }
-  sink_(line);
+  if (s.role == "replica" && s.changes_in == 0 && s.changes_out == 0) return;
+  logger_->Info("sync", {{"user", s.user},
+                         {"replica", absl::StrFormat("%016x", replica)},
+                         {"in", absl::StrCat(s.changes_in)},
+                         {"out", absl::StrCat(s.changes_out)},
+                         {"bytes_in", absl::StrCat(s.bytes_in)},
+                         {"bytes_out", absl::StrCat(s.bytes_out)},
+                         {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(
+                                             absl::Now() - s.start))}});
 }
 
 }  // namespace villagesync

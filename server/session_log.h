@@ -1,6 +1,7 @@
 // SessionLog writes one line per sync session (SPEC §10): who synced, how
 // many changes went in and out, how many bytes, and how long it took. A
-// session runs from Hello to the last page of Pull, keyed by replica id.
+// session runs from Hello to the last page of Pull, keyed by replica id. A
+// replication peer's round that moved nothing is not logged.
 #ifndef VILLAGESYNC_SERVER_SESSION_LOG_H_
 #define VILLAGESYNC_SERVER_SESSION_LOG_H_
 
@@ -13,17 +14,18 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/logger.h"
 
 namespace villagesync {
 
-// Thread-safe. `sink` receives each finished line (it must be thread-safe).
+// Thread-safe. `logger` must outlive the log.
 class SessionLog {
  public:
-  using Sink = std::function<void(absl::string_view line)>;
-  explicit SessionLog(Sink sink);
+  explicit SessionLog(Logger* logger);
 
   // A Hello starts (or restarts) the replica's session.
-  void Hello(uint64_t replica, absl::string_view user) ABSL_LOCKS_EXCLUDED(mu_);
+  void Hello(uint64_t replica, absl::string_view user, absl::string_view role)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Pushed(uint64_t replica, int changes, size_t bytes)
       ABSL_LOCKS_EXCLUDED(mu_);
   // The last page (`done`) ends the session and writes its line.
@@ -39,13 +41,13 @@ class SessionLog {
   void DropStaleSessions() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   struct Session {
-    std::string user;
+    std::string user, role;
     absl::Time start;
     int changes_in = 0, changes_out = 0;
     size_t bytes_in = 0, bytes_out = 0;
   };
 
-  const Sink sink_;
+  Logger* const logger_;
   absl::Mutex mu_;
   absl::flat_hash_map<uint64_t, Session> sessions_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,7 +1,9 @@
 #include "server/sync_service.h"
 
 #include <algorithm>
+#include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -9,6 +11,7 @@
 #include "proto/status_macros.h"
 #include "server/access.h"
 #include "server/position_map.h"
+#include "server/server_metrics.h"
 #include "storage/device_writes.h"
 #include "storage/validation.h"
 
@@ -16,11 +19,13 @@ namespace villagesync {
 
 SyncServiceImpl::SyncServiceImpl(RecordStore* store, const UserStore* users,
                                  DeviceRegistry* devices, SessionLog* log,
+                                 Logger* logger, Metrics* metrics,
                                  std::string standby_of)
-    : RpcEdge("villagesync.v1.SyncService", users),
+    : RpcEdge("villagesync.v1.SyncService", users, logger, metrics),
       store_(store),
       devices_(devices),
       log_(log),
+      metrics_(metrics),
       standby_of_(std::move(standby_of)) {
   Handle<v1::HelloRequest, v1::HelloResponse>(
       "Hello",
@@ -71,7 +76,7 @@ absl::Status SyncServiceImpl::DoHello(const v1::UserInfo& user,
       devices_->max_devices_per_user());
   response->set_highest_counter(highest);
   response->set_lineage(device.lineage());
-  log_->Hello(request.replica_id(), user.name());
+  log_->Hello(request.replica_id(), user.name(), user.role());
   return absl::OkStatus();
 }
 
@@ -115,6 +120,7 @@ absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
         }));
   }
   response->set_server_checkpoint(store_->CurrentCheckpoint());
+  CountPushed(results, request.ByteSizeLong());
   for (v1::ApplyResult& r : results) *response->add_results() = std::move(r);
   VS_ASSIGN_OR_RETURN(uint64_t received,
                       store_->Watermark(request.replica_id()));
@@ -122,6 +128,24 @@ absl::Status SyncServiceImpl::DoPush(const v1::UserInfo& user,
   log_->Pushed(request.replica_id(), request.changes_size(),
                request.ByteSizeLong());
   return absl::OkStatus();
+}
+
+void SyncServiceImpl::CountPushed(const std::vector<v1::ApplyResult>& results,
+                                  size_t bytes) {
+  std::map<std::string, int> outcomes;
+  for (const v1::ApplyResult& r : results) {
+    ++outcomes[absl::AsciiStrToLower(absl::StripPrefix(
+        v1::ApplyOutcome_Name(r.outcome()), "APPLY_OUTCOME_"))];
+  }
+  for (const auto& [outcome, n] : outcomes) {
+    metrics_->Add(kChangesReceived, {{"outcome", outcome}}, n);
+  }
+  auto conflicts = outcomes.find("conflict");
+  if (conflicts != outcomes.end()) {
+    metrics_->Add(kConflictsOpened, {}, conflicts->second);
+  }
+  metrics_->Add(kBytesReceived, {{"method", "Push"}},
+                static_cast<double>(bytes));
 }
 
 absl::StatusOr<std::vector<v1::ApplyResult>> SyncServiceImpl::ApplyFromPeer(
@@ -181,6 +205,9 @@ absl::Status SyncServiceImpl::DoPull(const v1::UserInfo& user,
   response->set_checkpoint(page.checkpoint);
   response->set_more(page.more);
   response->set_server_replica_id(store_->replica_id());
+  metrics_->Add(kChangesSent, {}, response->changes_size());
+  metrics_->Add(kBytesSent, {{"method", "Pull"}},
+                static_cast<double>(response->ByteSizeLong()));
   log_->Pulled(request.replica_id(), response->changes_size(),
                response->ByteSizeLong(), !page.more);
   return absl::OkStatus();

@@ -29,8 +29,8 @@ class SyncServiceImpl final : public RpcEdge {
   // this server is a full copy of that single peer, and a device moving
   // here from it catches up from its old position (see position_map.h).
   SyncServiceImpl(RecordStore* store, const UserStore* users,
-                  DeviceRegistry* devices, SessionLog* log,
-                  std::string standby_of = "");
+                  DeviceRegistry* devices, SessionLog* log, Logger* logger,
+                  Metrics* metrics, std::string standby_of = "");
 
   // The limits this service enforces.
   static v1::Limits Limits();
@@ -47,10 +47,13 @@ class SyncServiceImpl final : public RpcEdge {
   // its region, and for the registrations and watermarks it forwards.
   absl::StatusOr<std::vector<v1::ApplyResult>> ApplyFromPeer(
       const v1::UserInfo& peer, const v1::PushRequest& request);
+  // Counts a push's outcomes and bytes (metrics).
+  void CountPushed(const std::vector<v1::ApplyResult>& results, size_t bytes);
 
   RecordStore* const store_;
   DeviceRegistry* const devices_;
   SessionLog* const log_;
+  Metrics* const metrics_;
   const std::string standby_of_;
 };
 

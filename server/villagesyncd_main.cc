@@ -1,6 +1,7 @@
 // villagesyncd: the villagesync county server. Parses flags and wires the
 // Server together; see README.md.
 #include <signal.h>
+#include <string.h>
 
 #include <iostream>
 #include <string>
@@ -34,6 +35,12 @@ ABSL_FLAG(bool, allow_plaintext, false,
           "Serve without TLS off loopback (e.g. behind a TLS proxy). Without "
           "it, a non-loopback --listen requires --tls_cert and --tls_key, "
           "since bearer tokens would cross the network in clear text.");
+ABSL_FLAG(std::string, http_listen, "127.0.0.1:7480",
+          "Address of the operator HTTP endpoint (/metrics for Prometheus, "
+          "/healthz, /readyz); TLS with --tls_cert when given. Empty: none.");
+ABSL_FLAG(std::string, log_format, "text",
+          "Log lines as `text` (time, level, event, key=value) or `json` (one "
+          "object per line, for log shippers).");
 ABSL_FLAG(std::string, listen, "127.0.0.1:7443",
           "Address to serve gRPC on; port 0 picks a free port. Without TLS, "
           "keep it on loopback or a trusted network.");
@@ -49,6 +56,7 @@ constexpr char kUsage[] =
     "  villagesyncd --data_dir DIR [--listen 127.0.0.1:7443] [--peers FILE]\n"
     "               [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]]\n"
     "               [--allow_plaintext] [--max_devices_per_user N]\n"
+    "               [--http_listen 127.0.0.1:7480] [--log_format text|json]\n"
     "      Serves SyncService, AdminService and gRPC health until SIGTERM or\n"
     "      SIGINT, then drains calls in flight and exits 0.\n"
     "\n"
@@ -85,6 +93,12 @@ int RunServer(const std::string& data_dir, const std::string& listen,
   options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.allow_plaintext = absl::GetFlag(FLAGS_allow_plaintext);
+  options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  if (!villagesync::ParseLogFormat(absl::GetFlag(FLAGS_log_format),
+                                   &options.log_format)) {
+    std::cerr << "villagesyncd: --log_format must be text or json\n";
+    return 2;
+  }
   if (!peers.empty()) {
     auto config = villagesync::LoadReplicationConfig(peers);
     if (!config.ok()) {
@@ -101,9 +115,8 @@ int RunServer(const std::string& data_dir, const std::string& listen,
   }
   int signal = 0;
   sigwait(&stop, &signal);
-  std::cerr << "villagesyncd: signal " << signal << ", shutting down\n";
+  (*server)->logger().Info("stopping", {{"signal", strsignal(signal)}});
   (*server)->Shutdown();
-  std::cerr << "villagesyncd: stopped\n";
   return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "proto/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -211,6 +212,7 @@ RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
     : db_(std::move(db)),
       schemas_(options.schemas ? options.schemas : SchemaRegistry::Builtin()),
       aggregator_(options.aggregator),
+      on_commit_(options.on_commit),
       incarnation_(persisted.history
                        .incarnations(persisted.history.incarnations_size() - 1)
                        .id()),
@@ -264,6 +266,15 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
 
 uint64_t RecordStore::last_seq() const { return sequencer_->complete(); }
 
+absl::optional<uint64_t> RecordStore::IntProperty(
+    absl::string_view name) const {
+  uint64_t value = 0;
+  if (!db_->GetIntProperty(rocksdb::Slice(name.data(), name.size()), &value)) {
+    return absl::nullopt;
+  }
+  return value;
+}
+
 uint64_t RecordStore::dot_counter() const { return sequencer_->last_counter(); }
 
 namespace {
@@ -311,7 +322,9 @@ absl::Status RecordStore::Submit(WriteJob* job) {
     rocksdb::WriteBatch batch;
     status = planner.Build(&batch);
     if (status.ok()) {
+      absl::Time start = absl::Now();
       status = FromRocksStatus(db_->Write(Synced(), &batch), "commit");
+      if (on_commit_) on_commit_(absl::Now() - start);
     }
   }
   // Committed or abandoned: either way readers may now pass these sequences.

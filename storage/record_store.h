@@ -6,6 +6,7 @@
 #define VILLAGESYNC_STORAGE_RECORD_STORE_H_
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "proto/admin.pb.h"
 #include "proto/records.pb.h"
@@ -46,6 +48,9 @@ struct StoreOptions {
   // Counters to keep in step with every write (see storage/aggregator.h);
   // null means none.
   std::shared_ptr<const Aggregator> aggregator;
+  // Called after every synced batch of a write with the time it took (for
+  // metrics); may be null. Must be thread-safe.
+  std::function<void(absl::Duration)> on_commit;
   // Sign this replica's own writes with a fresh id at every opening of the
   // store (servers, whose own writes are rare: resolutions). A store
   // restored from an older copy then never repeats a dot it issued after
@@ -298,6 +303,10 @@ class RecordStore {
   absl::StatusOr<std::vector<v1::AuditEntry>> ListAudit(int64_t since_micros,
                                                         size_t limit) const;
 
+  // An integer property of the underlying RocksDB (e.g.
+  // "rocksdb.estimate-live-data-size"); nullopt if it has none.
+  absl::optional<uint64_t> IntProperty(absl::string_view name) const;
+
   // The local sequence up to which every change is committed: the position
   // a change-log reader may safely reach.
   uint64_t last_seq() const;
@@ -323,6 +332,7 @@ class RecordStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<const SchemaRegistry> schemas_;
   std::shared_ptr<const Aggregator> aggregator_;
+  std::function<void(absl::Duration)> on_commit_;
   uint64_t incarnation_;
   storage::IncarnationHistory history_;
 

@@ -24,7 +24,11 @@ using testing::ServerProcess;
 
 class DeployTest : public ::testing::Test {
  protected:
-  ProgramResult Server(const std::vector<std::string>& args) {
+  ProgramResult Server(std::vector<std::string> args) {
+    if (args.size() > 1) {
+      args.push_back("--http_listen");
+      args.push_back("127.0.0.1:0");
+    }
     return RunProgram(VILLAGESYNCD_PATH, args, dir_.path());
   }
 

@@ -185,9 +185,11 @@ TEST(TlsTest, PlaintextOffLoopbackNeedsAllowPlaintext) {
   ProgramResult boot = RunProgram(
       VILLAGESYNCD_PATH, {"bootstrap", "--data_dir", dir.Sub("d")}, dir.path());
   ASSERT_EQ(boot.exit_code, 0);
-  ProgramResult refused = RunProgram(
-      VILLAGESYNCD_PATH, {"--data_dir", dir.Sub("d"), "--listen", "0.0.0.0:0"},
-      dir.path());
+  ProgramResult refused =
+      RunProgram(VILLAGESYNCD_PATH,
+                 {"--data_dir", dir.Sub("d"), "--listen", "0.0.0.0:0",
+                  "--http_listen", "127.0.0.1:0"},
+                 dir.path());
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("without TLS"));
   EXPECT_THAT(refused.err, HasSubstr("--allow_plaintext"));

@@ -29,6 +29,7 @@ absl::Status TestCounty::Restart() {
   options.data_dir = data_dir();
   options.listen = address_;
   options.replication = replication_;
+  options.http_listen = "127.0.0.1:0";
   options.tls = tls_;
   options.replication_idle = absl::Milliseconds(50);
   options.log = [this](absl::string_view line) {

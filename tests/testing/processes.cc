@@ -27,7 +27,10 @@ std::vector<char*> Argv(const std::string& binary,
 absl::StatusOr<std::string> ServerProcess::Start(
     const std::string& data_dir, const std::string& listen,
     const std::string& log_path, const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--data_dir", data_dir, "--listen", listen};
+  // Its own free HTTP port: tests run side by side.
+  std::vector<std::string> args = {"--data_dir",    data_dir,
+                                   "--listen",      listen,
+                                   "--http_listen", "127.0.0.1:0"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv = Argv(binary_, args);  // built before fork
   pid_ = fork();
@@ -39,10 +42,11 @@ absl::StatusOr<std::string> ServerProcess::Start(
   }
   for (int i = 0; i < 500; ++i) {
     absl::StatusOr<std::string> log = ReadWholeFile(log_path);
-    size_t at = log.ok() ? log->find("serving ") : std::string::npos;
-    if (at != std::string::npos &&
-        log->find(' ', at + 8) != std::string::npos) {
-      return log->substr(at + 8, log->find(' ', at + 8) - at - 8);
+    const std::string kServing = "serving address=";
+    size_t at = log.ok() ? log->find(kServing) : std::string::npos;
+    size_t begin = at + kServing.size();
+    if (at != std::string::npos && log->find(' ', begin) != std::string::npos) {
+      return log->substr(begin, log->find(' ', begin) - begin);
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
