@@ -10,8 +10,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/types/span.h"
 #include "client/internal/cli_args.h"
 #include "client/internal/cli_commands.h"
@@ -24,8 +26,20 @@ namespace cli {
 absl::StatusOr<SyncClient*> CliContext::Client() {
   if (client_ == nullptr) {
     VS_ASSIGN_OR_RETURN(client_, SyncClient::Open(store_dir_));
+    client_->SetCallOptions(CallOptions());
   }
   return client_.get();
+}
+
+SyncOptions CliContext::CallOptions() {
+  SyncOptions options;
+  options.give_up_at = give_up_at_;
+  if (show_progress_) {
+    options.on_retry = [this](absl::string_view line) {
+      err_ << "\r" << line << "\033[K" << std::flush;
+    };
+  }
+  return options;
 }
 
 namespace {
@@ -259,6 +273,8 @@ struct GlobalArgs {
   std::string store;
   bool help = false;
   bool version = false;
+  // --timeout SECONDS: the whole command's deadline.
+  absl::Time give_up_at = absl::InfiniteFuture();
   // How many arguments they took.
   size_t consumed = 0;
 };
@@ -274,6 +290,18 @@ absl::StatusOr<GlobalArgs> ParseGlobal(const std::vector<std::string>& args) {
     }
     if (arg == "--version") {
       global.version = true;
+      continue;
+    }
+    if (arg == "--timeout" || absl::StartsWith(arg, "--timeout=")) {
+      std::string value =
+          arg == "--timeout" && i + 1 < args.size()
+              ? args[++i]
+              : std::string(absl::StripPrefix(arg, "--timeout="));
+      double seconds = 0;
+      if (!absl::SimpleAtod(value, &seconds) || seconds <= 0) {
+        return UsageError("--timeout needs a number of seconds above 0");
+      }
+      global.give_up_at = absl::Now() + absl::Seconds(seconds);
       continue;
     }
     if (arg != "--store" && !absl::StartsWith(arg, "--store=")) {
@@ -310,14 +338,14 @@ absl::Status CheckCommandLine(const Command& command, const ParsedArgs& args,
 
 int RunCommand(const Command& command, std::string store,
                absl::Span<const std::string> args, std::ostream& out,
-               std::ostream& err, bool show_progress) {
+               std::ostream& err, bool show_progress, absl::Time give_up_at) {
   std::vector<FlagSpec> flags = command.flags;
   flags.push_back({"store", true, false});
   absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, flags);
   absl::Status usage = parsed.ok() ? CheckCommandLine(command, *parsed, &store)
                                    : parsed.status();
   if (!usage.ok()) return Finish(err, command.name, usage, false);
-  CliContext context(store, out, err, show_progress);
+  CliContext context(store, out, err, show_progress, give_up_at);
   return Finish(err, command.name, command.run(context, *parsed),
                 command.remote);
 }
@@ -375,7 +403,8 @@ int Run(const std::vector<std::string>& args, std::ostream& out,
   if (command == nullptr) return NoSuchCommand(rest, global->help, out, err);
   rest = rest.subspan(words);
   if (global->help || WantsHelp(rest)) return PrintHelp(out, command->help);
-  return RunCommand(*command, global->store, rest, out, err, show_progress);
+  return RunCommand(*command, global->store, rest, out, err, show_progress,
+                    global->give_up_at);
 }
 
 }  // namespace

@@ -119,7 +119,7 @@ absl::Status WithTlsHint(const absl::Status& status) {
 class Session {
  public:
   Session(const client::ClientState& state, const SyncOptions& options)
-      : token_(state.token()), options_(options) {
+      : server_(state.server()), token_(state.token()), options_(options) {
     grpc::ChannelArguments args;
     args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
     args.SetMaxReceiveMessageSize(static_cast<int>(kMaxReceiveBytes));
@@ -144,18 +144,25 @@ class Session {
   absl::Status Call(absl::string_view what, Rpc rpc) {
     absl::Duration backoff = options_.initial_backoff;
     grpc::Status status;
-    for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    int attempt = 1;
+    for (; attempt <= options_.max_attempts; ++attempt) {
       grpc::ClientContext context;
       context.AddMetadata("authorization", absl::StrCat("Bearer ", token_));
-      context.set_deadline(
-          absl::ToChronoTime(absl::Now() + options_.rpc_deadline));
+      context.set_deadline(absl::ToChronoTime(
+          std::min(absl::Now() + options_.rpc_deadline, options_.give_up_at)));
       if (options_.on_rpc) options_.on_rpc();
       status = rpc(&context);
-      if (status.ok() || !Retryable(status)) break;
-      if (attempt < options_.max_attempts) Sleep(&backoff);
+      if (status.ok() || !Retryable(status) || GaveUp()) break;
+      if (attempt < options_.max_attempts) Retry(attempt, &backoff);
     }
     if (status.ok()) return absl::OkStatus();
     absl::Status failed = FromGrpcStatus(status);
+    if (GaveUp()) {
+      return absl::DeadlineExceededError(
+          absl::StrCat(what, ": gave up at the time limit (--timeout) after ",
+                       std::min(attempt, options_.max_attempts),
+                       " attempts: ", failed.message()));
+    }
     if (!Retryable(status)) return failed;
     return absl::UnavailableError(
         absl::StrCat(what, ": server unreachable after ", options_.max_attempts,
@@ -163,12 +170,23 @@ class Session {
   }
 
  private:
-  void Sleep(absl::Duration* backoff) {
+  bool GaveUp() const { return absl::Now() >= options_.give_up_at; }
+
+  // Says so (on a terminal), then waits the backoff, never past the limit.
+  void Retry(int attempt, absl::Duration* backoff) {
+    if (options_.on_retry) {
+      options_.on_retry(absl::StrCat("server ", server_,
+                                     " unreachable, retrying (", attempt + 1,
+                                     "/", options_.max_attempts, ")…"));
+    }
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    absl::SleepFor(*backoff * jitter(rng_));
+    absl::Duration pause =
+        std::min(*backoff * jitter(rng_), options_.give_up_at - absl::Now());
+    if (pause > absl::ZeroDuration()) absl::SleepFor(pause);
     *backoff = std::min(*backoff * 2, options_.max_backoff);
   }
 
+  std::string server_;
   std::string token_;
   SyncOptions options_;
   std::mt19937 rng_{std::random_device{}()};
@@ -612,7 +630,7 @@ absl::StatusOr<ClientStatus> SyncClient::Status() const {
 
 absl::StatusOr<v1::AddUserResponse> SyncClient::AddUser(
     absl::string_view name, absl::string_view role, absl::string_view scope) {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::AddUserRequest request;
   request.set_name(std::string(name));
   request.set_role(std::string(role));
@@ -626,7 +644,7 @@ absl::StatusOr<v1::AddUserResponse> SyncClient::AddUser(
 }
 
 absl::StatusOr<v1::UserInfo> SyncClient::RevokeUser(absl::string_view name) {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::RevokeUserRequest request;
   request.set_name(std::string(name));
   v1::RevokeUserResponse response;
@@ -639,7 +657,7 @@ absl::StatusOr<v1::UserInfo> SyncClient::RevokeUser(absl::string_view name) {
 
 absl::StatusOr<v1::ListConflictsResponse> SyncClient::ListConflicts(
     const v1::ListConflictsRequest& request) {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::ListConflictsResponse response;
   VS_RETURN_IF_ERROR(
       session.Call("list conflicts", [&](grpc::ClientContext* c) {
@@ -650,7 +668,7 @@ absl::StatusOr<v1::ListConflictsResponse> SyncClient::ListConflicts(
 
 absl::StatusOr<v1::ConflictInfo> SyncClient::ShowConflict(
     absl::string_view id) {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::ShowConflictRequest request;
   request.set_id(std::string(id));
   v1::ConflictInfo response;
@@ -662,7 +680,7 @@ absl::StatusOr<v1::ConflictInfo> SyncClient::ShowConflict(
 
 absl::StatusOr<v1::ResolveConflictResponse> SyncClient::ResolveConflict(
     const v1::ResolveConflictRequest& request) {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::ResolveConflictResponse response;
   VS_RETURN_IF_ERROR(
       session.Call("resolve conflict", [&](grpc::ClientContext* c) {
@@ -672,7 +690,7 @@ absl::StatusOr<v1::ResolveConflictResponse> SyncClient::ResolveConflict(
 }
 
 absl::StatusOr<v1::ListPeersResponse> SyncClient::ListPeers() {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::ListPeersRequest request;
   v1::ListPeersResponse response;
   VS_RETURN_IF_ERROR(session.Call("list peers", [&](grpc::ClientContext* c) {
@@ -683,7 +701,7 @@ absl::StatusOr<v1::ListPeersResponse> SyncClient::ListPeers() {
 
 absl::StatusOr<v1::ListAuditResponse> SyncClient::ListAudit(
     int64_t since_micros) {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::ListAuditRequest request;
   request.set_since_micros(since_micros);
   v1::ListAuditResponse response;
@@ -695,7 +713,7 @@ absl::StatusOr<v1::ListAuditResponse> SyncClient::ListAudit(
 
 absl::StatusOr<v1::ReportResponse> SyncClient::Report(
     const v1::ReportRequest& request) {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::ReportResponse response;
   VS_RETURN_IF_ERROR(session.Call("report", [&](grpc::ClientContext* c) {
     return session.admin().Report(c, request, &response);
@@ -704,7 +722,7 @@ absl::StatusOr<v1::ReportResponse> SyncClient::Report(
 }
 
 absl::StatusOr<v1::ListRulesResponse> SyncClient::ListRules() {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::ListRulesRequest request;
   v1::ListRulesResponse response;
   VS_RETURN_IF_ERROR(session.Call("list rules", [&](grpc::ClientContext* c) {
@@ -714,7 +732,7 @@ absl::StatusOr<v1::ListRulesResponse> SyncClient::ListRules() {
 }
 
 absl::StatusOr<v1::SetRuleResponse> SyncClient::SetRule(const v1::Rule& rule) {
-  Session session(state_, SyncOptions());
+  Session session(state_, call_options_);
   v1::SetRuleRequest request;
   *request.mutable_rule() = rule;
   v1::SetRuleResponse response;

@@ -41,6 +41,12 @@ struct SyncOptions {
   // Called before every RPC attempt, retries included (may be null): what
   // a sync costs in requests, for metering and benchmarks.
   std::function<void()> on_rpc;
+  // Called when an attempt failed and will be retried (may be null), with a
+  // line for people: "server HOST:PORT unreachable, retrying (2/8)".
+  std::function<void(absl::string_view)> on_retry;
+  // The whole operation, retries included, gives up at this time with
+  // DEADLINE_EXCEEDED.
+  absl::Time give_up_at = absl::InfiniteFuture();
 };
 
 // What one Sync did.
@@ -117,6 +123,12 @@ class SyncClient {
 
   absl::StatusOr<ClientStatus> Status() const;
 
+  // The options of the calls other than Sync (administration, reports,
+  // conflicts): retries, deadlines, feedback.
+  void SetCallOptions(SyncOptions options) {
+    call_options_ = std::move(options);
+  }
+
   // Administration through the server (AdminService).
   absl::StatusOr<v1::AddUserResponse> AddUser(absl::string_view name,
                                               absl::string_view role,
@@ -156,6 +168,7 @@ class SyncClient {
   const std::string dir_;
   std::unique_ptr<RecordStore> store_;
   client::ClientState state_;
+  SyncOptions call_options_;
 };
 
 }  // namespace villagesync

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "client/internal/cli_args.h"
 #include "client/sync_client.h"
 
@@ -22,12 +23,14 @@ namespace cli {
 // thread-safe; the streams must outlive it.
 class CliContext {
  public:
+  // `give_up_at`: the whole command's deadline (--timeout).
   CliContext(std::string store_dir, std::ostream& out, std::ostream& err,
-             bool show_progress)
+             bool show_progress, absl::Time give_up_at = absl::InfiniteFuture())
       : store_dir_(std::move(store_dir)),
         out_(out),
         err_(err),
-        show_progress_(show_progress) {}
+        show_progress_(show_progress),
+        give_up_at_(give_up_at) {}
 
   // The client of the device directory, opened (or created) on the first
   // call; errors as SyncClient::Open returns them.
@@ -39,12 +42,17 @@ class CliContext {
   // True if err() is a terminal that should show sync progress.
   bool show_progress() const { return show_progress_; }
 
+  // Options for calls to the server: the command's deadline and, on a
+  // terminal, a line as soon as the server does not answer.
+  SyncOptions CallOptions();
+
  private:
   // Immutable after construction.
   const std::string store_dir_;
   std::ostream& out_;
   std::ostream& err_;
   const bool show_progress_;
+  const absl::Time give_up_at_;
 
   std::unique_ptr<SyncClient> client_;
 };

@@ -58,6 +58,9 @@ Flags:
                      created if missing; may also follow the command
   -h, --help         this help; after a command, that command's help
   --version          the version of this program, and exit
+  --timeout SECONDS  give up a command that talks to the server after this
+                     long, retries included (exit 3); on a terminal, a line
+                     says at once when the server does not answer
 )";
 
 const char kInitHelp[] =

@@ -212,7 +212,7 @@ absl::Status RunInit(CliContext& ctx, const ParsedArgs& args) {
 
 absl::Status RunSync(CliContext& ctx, const ParsedArgs&) {
   VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
-  SyncOptions options;
+  SyncOptions options = ctx.CallOptions();
   std::ostream& err = ctx.err();
   if (ctx.show_progress()) {
     options.progress = [&err](absl::string_view stage, int done) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -101,6 +102,31 @@ class CliTest : public ::testing::Test {
   villagesync::testing::TempDir dir_{villagesync::testing::TempDir::kInMemory};
   const std::string store_ = dir_.Sub("device");
 };
+
+TEST_F(CliTest, ATimeoutBoundsACommandAgainstAnUnreachableServer) {
+  // Port 1 on loopback: nothing listens, every attempt is refused.
+  ASSERT_EQ(Run({"init", "--server", "127.0.0.1:1", "--token", "t"}).code, 0);
+  absl::Time start = absl::Now();
+  CliResult sync = RunRaw({"--timeout", "1", "--store", store_, "sync"});
+  EXPECT_EQ(sync.code, 3) << sync.err;
+  EXPECT_THAT(sync.err, HasSubstr("--timeout"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(RunRaw({"--timeout", "soon", "--store", store_, "sync"}).code, 2);
+}
+
+TEST_F(CliTest, ATokenComesFromAFileOrTheEnvironmentNotOnlyArgv) {
+  std::string file = dir_.Sub("token");
+  std::ofstream(file) << "vs_from_file\n";
+  // Nothing answers on port 1: the settings are kept, to check at the sync.
+  ASSERT_EQ(Run({"init", "--server", "127.0.0.1:1", "--token_file", file}).code,
+            0);
+  setenv("VILLAGESYNC_TOKEN", "vs_from_env", 1);
+  EXPECT_EQ(Run({"init", "--server", "127.0.0.1:1"}).code, 0);
+  unsetenv("VILLAGESYNC_TOKEN");
+  CliResult none = Run({"init", "--server", "127.0.0.1:1"});
+  EXPECT_EQ(none.code, 2);
+  EXPECT_THAT(none.err, HasSubstr("--token_file"));
+}
 
 TEST_F(CliTest, PutPrintsANewIdAndGetJsonShowsTheMemberExactly) {
   std::string id =
