@@ -137,6 +137,14 @@ const std::vector<Command>& Commands() {
        0,
        RunAudit,
        true},
+      {"admin backup",
+       kAdminHelp,
+       "DEST (an absolute path on the server's machine)",
+       {},
+       1,
+       1,
+       RunBackup,
+       true},
       {"admin peers",
        kAdminHelp,
        "no arguments",
@@ -363,7 +371,8 @@ const CommandGroup kCommandGroups[] = {
      "expected `admin rules list` or `admin rules set ...`"},
     {"admin", kAdminHelp,
      "expected `admin users add ...`, `admin users revoke NAME`, `admin "
-     "audit`, `admin rules list` or `admin rules set ...`"},
+     "audit`, `admin peers`, `admin backup DEST`, `admin rules list` or "
+     "`admin rules set ...`"},
     {"conflicts", kConflictsHelp,
      "expected `conflicts list`, `conflicts show ID` or `conflicts resolve "
      "ID ...`"},

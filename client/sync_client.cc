@@ -699,6 +699,18 @@ absl::StatusOr<v1::ListPeersResponse> SyncClient::ListPeers() {
   return response;
 }
 
+absl::StatusOr<v1::BackupResponse> SyncClient::Backup(
+    absl::string_view destination) {
+  Session session(state_, call_options_);
+  v1::BackupRequest request;
+  request.set_destination(std::string(destination));
+  v1::BackupResponse response;
+  VS_RETURN_IF_ERROR(session.Call("backup", [&](grpc::ClientContext* c) {
+    return session.admin().Backup(c, request, &response);
+  }));
+  return response;
+}
+
 absl::StatusOr<v1::ListAuditResponse> SyncClient::ListAudit(
     int64_t since_micros) {
   Session session(state_, call_options_);

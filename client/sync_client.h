@@ -145,6 +145,9 @@ class SyncClient {
   absl::StatusOr<v1::ListAuditResponse> ListAudit(int64_t since_micros);
   // How the server's replication with each peer stands (SPEC §8).
   absl::StatusOr<v1::ListPeersResponse> ListPeers();
+  // A consistent copy of the server's data dir, written on the server's
+  // machine at `destination` (an absolute path).
+  absl::StatusOr<v1::BackupResponse> Backup(absl::string_view destination);
 
   // The county report and its rule table (AdminService, SPEC §9): errors as
   // the server returns them (INVALID_ARGUMENT naming the field,

@@ -1,9 +1,13 @@
 #include "server/admin_service.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "server/access.h"
+#include "server/data_dir.h"
 #include "server/server_metrics.h"
 #include "server/sync_service.h"
 #include "storage/validation.h"
@@ -15,6 +19,7 @@ AdminServiceImpl::AdminServiceImpl(
     Logger* logger, Metrics* metrics,
     std::function<std::vector<v1::PeerStatus>()> peers)
     : RpcEdge("villagesync.v1.AdminService", users, logger, metrics),
+      store_(store),
       users_(users),
       inbox_(store, users),
       reports_(store, devices),
@@ -70,6 +75,12 @@ AdminServiceImpl::AdminServiceImpl(
       "Report", [this](const UserInfo& c, const auto& r, auto* o) {
         return reports_.Report(c, r, o);
       });
+  Handle<v1::BackupRequest, v1::BackupResponse>(
+      "Backup",
+      [this](const UserInfo& c, const auto& r, auto* o) {
+        return DoBackup(c, r, o);
+      },
+      Logged::kYes);
   Handle<v1::ListPeersRequest, v1::ListPeersResponse>(
       "ListPeers", [this](const UserInfo& c, const auto&, auto* o) {
         return ListPeers(c, o);
@@ -90,6 +101,32 @@ absl::Status AdminServiceImpl::ListUsers(
   for (v1::UserInfo& user : users_->List()) {
     if (InScope(actor, user.scope())) *response->add_users() = std::move(user);
   }
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::DoBackup(const v1::UserInfo& caller,
+                                        const v1::BackupRequest& request,
+                                        v1::BackupResponse* response) {
+  if (caller.role() != "admin" || !caller.scope().empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "user \"", caller.name(),
+        "\" may not back up the server: admins of every region only"));
+  }
+  const std::string& destination = request.destination();
+  std::filesystem::path path(destination);
+  if (destination.empty() || !path.is_absolute() ||
+      !std::filesystem::is_directory(path.parent_path())) {
+    return InvalidField(
+        "destination", absl::StrCat(Quoted(destination),
+                                    " must be an absolute path on the server's "
+                                    "machine whose parent directory exists"));
+  }
+  absl::Time start = absl::Now();
+  VS_ASSIGN_OR_RETURN(uint64_t bytes,
+                      BackupDataDir(*store_, *users_, destination));
+  response->set_destination(destination);
+  response->set_bytes(bytes);
+  response->set_duration_micros(absl::ToInt64Microseconds(absl::Now() - start));
   return absl::OkStatus();
 }
 

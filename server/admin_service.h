@@ -31,6 +31,9 @@ class AdminServiceImpl final : public RpcEdge {
                          v1::ListPeersResponse* response) const;
   absl::Status ListUsers(const v1::UserInfo& actor,
                          v1::ListUsersResponse* response) const;
+  absl::Status DoBackup(const v1::UserInfo& caller,
+                        const v1::BackupRequest& request,
+                        v1::BackupResponse* response);
   absl::Status DoAddUser(const v1::UserInfo& actor,
                          const v1::AddUserRequest& request,
                          v1::AddUserResponse* response);
@@ -38,6 +41,7 @@ class AdminServiceImpl final : public RpcEdge {
                             const v1::RevokeUserRequest& request,
                             v1::RevokeUserResponse* response);
 
+  RecordStore* const store_;
   UserStore* const users_;
   ConflictInbox inbox_;
   CountyReports reports_;

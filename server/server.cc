@@ -15,6 +15,7 @@
 #include "grpcpp/server_builder.h"
 #include "proto/status_macros.h"
 #include "server/admin_service.h"
+#include "server/data_dir.h"
 #include "server/listen.h"
 #include "server/peer_worker.h"
 #include "server/replication_config.h"
@@ -42,20 +43,6 @@ std::string StandbyOf(const v1::ReplicationConfig& config) {
               peer.collections().empty() && peer.has_strip_pii() &&
               !peer.strip_pii();
   return full ? peer.name() : "";
-}
-
-std::string RecordsDir(absl::string_view data_dir) {
-  return absl::StrCat(data_dir, "/records");
-}
-
-std::string UsersFile(absl::string_view data_dir) {
-  return absl::StrCat(data_dir, "/users.pb");
-}
-
-absl::Status NotSetUp(absl::string_view data_dir) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "data dir ", data_dir, " has no users: run `villagesyncd bootstrap ",
-      "--data_dir ", data_dir, "` first"));
 }
 
 // Off loopback, bearer tokens need TLS.

@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "server/data_dir.h"
 #include "server/replication_config.h"
 #include "server/rpc_edge.h"
 #include "server/server.h"
@@ -18,6 +19,9 @@
 ABSL_FLAG(std::string, data_dir, "villagesync-data",
           "Directory holding the server's records and users (created if "
           "missing).");
+ABSL_FLAG(std::string, to, "",
+          "For `villagesyncd backup`: the directory to write the copy to (it "
+          "must not exist).");
 ABSL_FLAG(std::string, peers, "",
           "Replication config: a text-format file of peers (see "
           "docs/peers.example.textproto); empty means no replication.");
@@ -53,6 +57,11 @@ constexpr char kUsage[] =
     "  villagesyncd bootstrap --data_dir DIR\n"
     "      Creates DIR and its first admin user; prints the admin token on\n"
     "      stdout, once. Run it before the first start.\n"
+    "  villagesyncd backup --data_dir DIR --to DEST\n"
+    "      Copies DIR to DEST (created) while no server runs on DIR; while "
+    "one\n"
+    "      does, back up online with `villagesync admin backup DEST`.\n"
+    "      Restoring is copying DEST back as the data dir.\n"
     "  villagesyncd --data_dir DIR [--listen 127.0.0.1:7443] [--peers FILE]\n"
     "               [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]]\n"
     "               [--allow_plaintext] [--max_devices_per_user N]\n"
@@ -72,6 +81,22 @@ int RunBootstrap(const std::string& data_dir) {
   std::cerr << "villagesyncd: created user \"admin\" (role admin, all regions) "
                "in "
             << data_dir << "; the token above is shown only once.\n";
+  return 0;
+}
+
+int RunBackup(const std::string& data_dir, const std::string& destination) {
+  if (destination.empty()) {
+    std::cerr << "villagesyncd backup: --to DIR is required\n";
+    return 2;
+  }
+  absl::StatusOr<uint64_t> bytes =
+      villagesync::BackupOffline(data_dir, destination);
+  if (!bytes.ok()) {
+    std::cerr << "villagesyncd backup: " << bytes.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "backup of " << data_dir << " written to " << destination << " ("
+            << *bytes << " bytes)" << std::endl;
   return 0;
 }
 
@@ -134,6 +159,9 @@ int main(int argc, char** argv) {
   std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   if (args.size() == 2 && std::string(args[1]) == "bootstrap") {
     return RunBootstrap(data_dir);
+  }
+  if (args.size() == 2 && std::string(args[1]) == "backup") {
+    return RunBackup(data_dir, absl::GetFlag(FLAGS_to));
   }
   if (args.size() != 1) {
     std::cerr << kUsage << "\n";

@@ -14,6 +14,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/device_writes.h"
 #include "storage/internal/change_reader.h"
@@ -265,6 +266,20 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
 }
 
 uint64_t RecordStore::last_seq() const { return sequencer_->complete(); }
+
+absl::Status RecordStore::Backup(absl::string_view dir) const {
+  std::error_code error;
+  if (std::filesystem::exists(std::string(dir), error)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("destination: ", dir, " exists already"));
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  VS_RETURN_IF_ERROR(
+      FromRocksStatus(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  return FromRocksStatus(checkpoint->CreateCheckpoint(std::string(dir)),
+                         "backup");
+}
 
 absl::optional<uint64_t> RecordStore::IntProperty(
     absl::string_view name) const {

@@ -224,6 +224,17 @@ bool UserStore::empty() const {
   return file_.users_size() == 0;
 }
 
+absl::Status UserStore::CopyTo(const std::string& path) const {
+  std::string data;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!file_.SerializeToString(&data)) {
+      return absl::UnavailableError("user file: serialize failed");
+    }
+  }
+  return WriteFileDurably(path, data);
+}
+
 absl::Status UserStore::Save() {
   std::string data;
   if (!file_.SerializeToString(&data)) {

@@ -63,6 +63,9 @@ class UserStore {
   // The audit log of user changes, oldest first.
   std::vector<v1::AuditEntry> Audit() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Writes a copy of the user file to `path`, durably (for a backup).
+  absl::Status CopyTo(const std::string& path) const ABSL_LOCKS_EXCLUDED(mu_);
+
   // True if no user was ever created (bootstrap allowed).
   bool empty() const ABSL_LOCKS_EXCLUDED(mu_);
 

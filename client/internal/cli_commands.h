@@ -80,6 +80,7 @@ absl::Status RunAddUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunAudit(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunPeers(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunBackup(CliContext& ctx, const ParsedArgs& args);
 
 // The server's conflict inbox (conflict_commands.cc).
 absl::Status RunConflictsList(CliContext& ctx, const ParsedArgs& args);

@@ -202,10 +202,17 @@ const char kAdminHelp[] = R"(Usage:
   villagesync --store DIR admin users revoke NAME
   villagesync --store DIR admin audit [--since YYYY-MM-DD] [--json]
   villagesync --store DIR admin peers [--json]
+  villagesync --store DIR admin backup DEST
   villagesync --store DIR admin rules list [--json]
   villagesync --store DIR admin rules set --type MEETING_TYPE
       --cadence monthly|quarterly|yearly --min N --from YYYY-MM
       [--region PREFIX]
+
+admin backup DEST: the server writes a consistent copy of its data dir to
+  DEST, an absolute path on the server's machine that must not exist yet,
+  while devices keep syncing (admins of every region only). To restore, stop
+  the server and copy DEST back as its data dir: devices then send again
+  what the copy lacks (they notice at their next sync).
 
 Manages users on the server this device was initialized with, as the user of
 its token (county and admin users may manage users in their scope), and

@@ -321,5 +321,15 @@ absl::Status RunPeers(CliContext& ctx, const ParsedArgs& args) {
   return absl::OkStatus();
 }
 
+absl::Status RunBackup(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(v1::BackupResponse backup,
+                      client->Backup(args.positional[0]));
+  ctx.out() << "backup written on the server to " << backup.destination()
+            << " (" << backup.bytes() << " bytes, "
+            << backup.duration_micros() / 1000 << " ms)\n";
+  return absl::OkStatus();
+}
+
 }  // namespace cli
 }  // namespace villagesync

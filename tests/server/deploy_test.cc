@@ -1,6 +1,7 @@
 // Deploying a county server, tried as an operator would with the real
 // programs: clear start-up errors (a dir never bootstrapped, a dir or a port
 // another server holds), --version on both programs.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,27 @@ TEST_F(DeployTest, ASecondServerOnAUsedPortFailsAtStart) {
   EXPECT_THAT(second.err,
               HasSubstr(absl::StrCat(*address, " is already in use")));
   EXPECT_THAT(second.err, ::testing::Not(HasSubstr("serving")));
+}
+
+TEST_F(DeployTest, AnOfflineBackupCopiesAStoppedDirAndPointsToTheOnlineOne) {
+  Bootstrap("county");
+  ProgramResult copied = Server(
+      {"backup", "--data_dir", dir_.Sub("county"), "--to", dir_.Sub("copy")});
+  EXPECT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.Sub("copy/users.pb")));
+  // The copy serves.
+  ServerProcess copy(VILLAGESYNCD_PATH);
+  ASSERT_THAT(copy.Start(dir_.Sub("copy"), "127.0.0.1:0", dir_.Sub("log1")),
+              IsOk());
+  // While a server holds a dir, the offline backup says what to do.
+  ServerProcess running(VILLAGESYNCD_PATH);
+  ASSERT_THAT(
+      running.Start(dir_.Sub("county"), "127.0.0.1:0", dir_.Sub("log2")),
+      IsOk());
+  ProgramResult held = Server(
+      {"backup", "--data_dir", dir_.Sub("county"), "--to", dir_.Sub("copy2")});
+  EXPECT_EQ(held.exit_code, 1);
+  EXPECT_THAT(held.err, HasSubstr("villagesync admin backup"));
 }
 
 TEST_F(DeployTest, BothProgramsSayTheirVersion) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -216,6 +217,88 @@ TEST(RecoveryTest,
   EXPECT_EQ(CountMembers(county.server().store()), 25u);
   ASSERT_THAT((*a)->Sync(QuickSync()), IsOk());
   EXPECT_EQ(CountMembers((*a)->store()), 25u);
+}
+
+std::set<std::string> MemberIds(const RecordStore& store) {
+  std::set<std::string> ids;
+  auto records = store.List("members", "", 1000000);
+  if (records.ok()) {
+    for (const Record& r : *records) ids.insert(r.key.id());
+  }
+  return ids;
+}
+
+TEST(RecoveryTest, ABackupTakenWhileDevicesPushKeepsEveryAcknowledgedChange) {
+  TestCounty county;
+  ASSERT_THAT(county.status(), IsOk());
+  std::string team = county.AddUser("team", "first_secretary", "440101001");
+  constexpr int kDevices = 10;
+  std::vector<std::unique_ptr<SyncClient>> devices;
+  for (int d = 0; d < kDevices; ++d) {
+    auto device = county.Device(absl::StrCat("d", d), team);
+    ASSERT_THAT(device, IsOk());
+    devices.push_back(std::move(device).value());
+  }
+  auto admin = county.Device("admin", county.admin_token());
+  ASSERT_THAT(admin, IsOk());
+  // Every device adds `n` members and pushes them, each on its own thread,
+  // reporting into `results`.
+  auto push_all = [&](const std::string& round, int n,
+                      std::vector<absl::Status>* results) {
+    results->assign(kDevices, absl::OkStatus());
+    std::vector<std::thread> threads;
+    for (int d = 0; d < kDevices; ++d) {
+      threads.emplace_back([&, round, n, d, results] {
+        AddMembers(*devices[d], absl::StrCat(round, d, "-"), n);
+        SyncOptions options = QuickSync();
+        options.push_batch = 10;
+        (*results)[d] = devices[d]->Sync(options).status();
+      });
+    }
+    return threads;
+  };
+  auto join = [](std::vector<std::thread>& threads) {
+    for (std::thread& t : threads) t.join();
+  };
+  std::vector<absl::Status> first, second, third;
+  std::vector<std::thread> running = push_all("a", 50, &first);
+  join(running);
+  // The backup is taken while every device pushes again.
+  running = push_all("b", 50, &second);
+  std::set<std::string> acknowledged = MemberIds(county.server().store());
+  std::string destination = county.data_dir() + "-backup";
+  auto backup = (*admin)->Backup(destination);
+  join(running);
+  ASSERT_THAT(backup, IsOk());
+  EXPECT_GT(backup->bytes(), 0u);
+  // And once more after it: these the copy cannot have.
+  running = push_all("c", 5, &third);
+  join(running);
+  for (const auto* results : {&first, &second, &third}) {
+    for (const absl::Status& s : *results) ASSERT_THAT(s, IsOk());
+  }
+  // The copy, served from its own dir, has everything acknowledged before.
+  ServerOptions options;
+  options.data_dir = destination;
+  options.listen = "127.0.0.1:0";
+  options.log = [](absl::string_view) {};
+  auto restored = Server::Start(options);
+  ASSERT_THAT(restored, IsOk());
+  std::set<std::string> in_copy = MemberIds((*restored)->store());
+  for (const std::string& id : acknowledged) {
+    ASSERT_TRUE(in_copy.count(id))
+        << id << " was acknowledged before the backup";
+  }
+  EXPECT_LT(in_copy.size(), static_cast<size_t>(kDevices * 105));
+  // Devices moved to it send again what it lacks.
+  for (auto& device : devices) {
+    ASSERT_THAT(device->Init((*restored)->address(), team), IsOk());
+    auto report = device->Sync(QuickSync());
+    ASSERT_THAT(report, IsOk());
+    EXPECT_TRUE(report->resent_lost_changes);
+  }
+  EXPECT_EQ(MemberIds((*restored)->store()).size(),
+            static_cast<size_t>(kDevices * 105));
 }
 
 // The values of the open conflict on `field` of `key` in `store`, sorted
