@@ -4,6 +4,11 @@
 //   BM_DurableApply        RecordStore::Apply of 100 fresh ~1 KB `members`
 //                          records from a remote writer (validation, merge,
 //                          change log, watermark, one synced WriteBatch).
+//   BM_DurableApplyFromDevice
+//                          the same, as a device's push (SPEC §6: only its
+//                          own dots, bounded counters, claims checked
+//                          against the stored registers, authors stamped):
+//                          the cost of the trust boundary.
 //   BM_ApplySmallEditsToLargeStore
 //                          what a device does in an incremental pull: Apply
 //                          of pages of 1,000 one-field edits (a date) to
@@ -209,19 +214,22 @@ std::unique_ptr<RecordStore> OpenStore(const std::string& dir) {
   return nullptr;
 }
 
-void BM_DurableApply(benchmark::State& state) {
+// Applies MemberWriter batches, as a trusted peer's or as a device's push.
+void DurableApply(benchmark::State& state, bool from_device) {
   if (state.thread_index() == 0) {
     g_dir = FreshDir("store");
     g_store = OpenStore(g_dir);
   }
   MemberWriter writer(kWriterBase + state.thread_index(), state.thread_index());
+  DevicePush device{writer.replica(), "bench-writer"};
   for (auto _ : state) {
     if (g_store == nullptr) {
       state.SkipWithError("cannot open RecordStore");
       break;
     }
     absl::StatusOr<std::vector<v1::ApplyResult>> results =
-        g_store->Apply(writer.NextBatch(), writer.replica());
+        from_device ? g_store->ApplyFromDevice(writer.NextBatch(), device)
+                    : g_store->Apply(writer.NextBatch(), writer.replica());
     std::string problem =
         results.ok() ? Unapplied(*results) : results.status().ToString();
     if (!problem.empty()) {
@@ -234,6 +242,12 @@ void BM_DurableApply(benchmark::State& state) {
     g_store.reset();
     RemoveDir(g_dir);
   }
+}
+
+void BM_DurableApply(benchmark::State& state) { DurableApply(state, false); }
+
+void BM_DurableApplyFromDevice(benchmark::State& state) {
+  DurableApply(state, true);
 }
 
 constexpr int kLargeStore = 100'000;
@@ -295,6 +309,7 @@ void BM_ApplySmallEditsToLargeStore(benchmark::State& state) {
 
 BENCHMARK(BM_RocksDbSyncedBatch)->Threads(1)->Threads(4)->UseRealTime();
 BENCHMARK(BM_DurableApply)->Threads(1)->Threads(4)->UseRealTime();
+BENCHMARK(BM_DurableApplyFromDevice)->Threads(1)->Threads(4)->UseRealTime();
 BENCHMARK(BM_ApplySmallEditsToLargeStore)->UseRealTime();
 
 // Syncs on tmpfs cost nothing, which would make every number meaningless.

@@ -403,6 +403,14 @@ absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::ApplyFromDevice(
   return ApplyAll(std::move(pointers), device.replica, &device);
 }
 
+absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::ApplyFromDevice(
+    absl::Span<const v1::Change> changes, const DevicePush& device) {
+  std::vector<const v1::Change*> pointers;
+  pointers.reserve(changes.size());
+  for (const v1::Change& c : changes) pointers.push_back(&c);
+  return ApplyAll(std::move(pointers), device.replica, &device);
+}
+
 absl::StatusOr<std::vector<v1::ApplyResult>> RecordStore::ApplyAll(
     std::vector<const v1::Change*> changes, uint64_t source_replica,
     const DevicePush* device) {

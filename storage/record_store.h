@@ -196,6 +196,8 @@ class RecordStore {
   absl::StatusOr<std::vector<v1::ApplyResult>> ApplyFromDevice(
       const google::protobuf::RepeatedPtrField<v1::Change>& changes,
       const DevicePush& device);
+  absl::StatusOr<std::vector<v1::ApplyResult>> ApplyFromDevice(
+      absl::Span<const v1::Change> changes, const DevicePush& device);
 
   // True if every register of `change` hands back a write this store
   // sealed (see storage/seal.h and storage/device_writes.h): a device
