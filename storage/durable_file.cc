@@ -15,9 +15,16 @@ namespace villagesync {
 namespace {
 
 absl::Status Failed(absl::string_view step, const std::string& path) {
-  return absl::UnavailableError(
+  std::string message =
       absl::StrCat(step, " ", std::filesystem::path(path).filename().string(),
-                   ": ", std::strerror(errno)));
+                   ": ", std::strerror(errno));
+  if (errno == ENOSPC || errno == EDQUOT) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(message,
+                     " (the disk is full: free some space, then try "
+                     "again; nothing was lost)"));
+  }
+  return absl::UnavailableError(message);
 }
 
 absl::Status WriteAllAndSync(int fd, absl::string_view contents,

@@ -13,8 +13,9 @@
 
 namespace villagesync {
 
-// Replaces `path` with `contents`, durably. UNAVAILABLE naming the failed
-// step (the message names the file, not its full path).
+// Replaces `path` with `contents`, durably; on failure the old file stays
+// as it was. RESOURCE_EXHAUSTED on a full disk, UNAVAILABLE otherwise, naming
+// the failed step (the message names the file, not its full path).
 absl::Status WriteFileDurably(const std::string& path,
                               absl::string_view contents);
 

@@ -20,6 +20,8 @@
 #include "storage/internal/change_reader.h"
 #include "storage/internal/conflict_rows.h"
 #include "storage/internal/counter_merge.h"
+#include "storage/internal/db_open.h"
+#include "storage/internal/disk_space.h"
 #include "storage/internal/keys.h"
 #include "storage/internal/record_locks.h"
 #include "storage/internal/rocks_status.h"
@@ -37,22 +39,6 @@ uint64_t RandomNonZero() {
     value = (static_cast<uint64_t>(device()) << 32) ^ device();
   }
   return value;
-}
-
-rocksdb::Options DbOptions() {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  options.IncreaseParallelism(2);
-  rocksdb::BlockBasedTableOptions table;
-  // Creates look up keys that do not exist yet: a bloom filter answers those
-  // without reading data blocks.
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  // The same for keys still in the memtable.
-  options.memtable_prefix_bloom_size_ratio = 0.05;
-  options.memtable_whole_key_filtering = true;
-  options.merge_operator = NewCounterMergeOperator();
-  return options;
 }
 
 template <typename Message>
@@ -90,31 +76,6 @@ absl::StatusOr<uint64_t> ReadCounter(rocksdb::DB* db, absl::string_view row) {
   if (s.IsNotFound()) return 0;
   VS_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("read ", row)));
   return keys::DecodeBigEndian(value);
-}
-
-// Why the store `dir` cannot be opened: another process (or another opening
-// in this one) holds its lock. Names the process when it can.
-std::string HeldBy(absl::string_view dir, const std::string& error) {
-  std::string holder = "another process";
-  if (absl::StrContains(error, "current process")) {
-    holder = "this process (opened twice)";
-  } else {
-    // RocksDB locks with fcntl: F_GETLK names the holder. (Safe here: this
-    // process holds no lock on the file, so closing it releases none.)
-    std::string path = absl::StrCat(dir, "/LOCK");
-    int fd = open(path.c_str(), O_RDONLY);
-    if (fd >= 0) {
-      struct flock lock = {};
-      lock.l_type = F_WRLCK;
-      lock.l_whence = SEEK_SET;
-      if (fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK) {
-        holder = absl::StrCat("process ", lock.l_pid);
-      }
-      close(fd);
-    }
-  }
-  return absl::StrCat("store ", dir, " is in use: held by ", holder,
-                      " (another villagesyncd on this data dir?)");
 }
 
 // The replica id, created (randomly, once) for a new store.
@@ -208,9 +169,12 @@ struct RecordStore::Persisted {
   storage::IncarnationHistory history;
 };
 
-RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
-                         const Persisted& persisted)
-    : db_(std::move(db)),
+RecordStore::RecordStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
+                         StoreOptions options, const Persisted& persisted)
+    : dir_(std::move(dir)),
+      min_free_bytes_(options.min_free_bytes),
+      read_only_because_(options.read_only_because),
+      db_(std::move(db)),
       schemas_(options.schemas ? options.schemas : SchemaRegistry::Builtin()),
       aggregator_(options.aggregator),
       on_commit_(options.on_commit),
@@ -234,19 +198,13 @@ RecordStore::~RecordStore() = default;
 
 absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
     absl::string_view dir, StoreOptions options) {
-  std::error_code error;
-  std::filesystem::create_directories(std::string(dir), error);
-  if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot create store directory: ", error.message()));
+  LogDamage damage =
+      options.refuse_damaged_log ? LogDamage::kRefuse : LogDamage::kKeepPrefix;
+  if (!options.read_only_because.ok()) {
+    return OpenReadOnly(dir, std::move(options), damage);
   }
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(DbOptions(), std::string(dir), &raw);
-  std::unique_ptr<rocksdb::DB> db(raw);
-  if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
-    return absl::UnavailableError(HeldBy(dir, s.ToString()));
-  }
-  VS_RETURN_IF_ERROR(FromRocksStatus(s, "open store"));
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db,
+                      OpenDb(std::string(dir), damage, options.verify_at_open));
   Persisted persisted;
   VS_ASSIGN_OR_RETURN(persisted.replica_id, LoadReplicaId(db.get()));
   VS_ASSIGN_OR_RETURN(persisted.last_seq,
@@ -261,8 +219,32 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
   if (options.seal_own_writes) {
     VS_ASSIGN_OR_RETURN(persisted.seal_key, LoadSealKey(db.get()));
   }
-  return std::unique_ptr<RecordStore>(
-      new RecordStore(std::move(db), std::move(options), persisted));
+  return std::unique_ptr<RecordStore>(new RecordStore(
+      std::string(dir), std::move(db), std::move(options), persisted));
+}
+
+absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::OpenReadOnly(
+    absl::string_view dir, StoreOptions options, LogDamage damage) {
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db,
+                      OpenDbReadOnly(std::string(dir), damage));
+  Persisted persisted;
+  VS_ASSIGN_OR_RETURN(persisted.replica_id,
+                      ReadCounter(db.get(), keys::kReplicaId));
+  VS_ASSIGN_OR_RETURN(persisted.last_seq,
+                      ReadCounter(db.get(), keys::kLastSeq));
+  VS_ASSIGN_OR_RETURN(persisted.last_counter,
+                      ReadCounter(db.get(), keys::kLastCounter));
+  VS_ASSIGN_OR_RETURN(persisted.last_hlc,
+                      ReadCounter(db.get(), keys::kLastHlc));
+  VS_ASSIGN_OR_RETURN(
+      bool found, ReadRow(db.get(), keys::kIncarnations, &persisted.history));
+  if (persisted.replica_id == 0 || !found ||
+      persisted.history.incarnations().empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir, " was never opened for writing"));
+  }
+  return std::unique_ptr<RecordStore>(new RecordStore(
+      std::string(dir), std::move(db), std::move(options), persisted));
 }
 
 uint64_t RecordStore::last_seq() const { return sequencer_->complete(); }
@@ -325,6 +307,7 @@ std::vector<std::string> RowsOf(const WriteJob& job) {
 }  // namespace
 
 absl::Status RecordStore::Submit(WriteJob* job) {
+  VS_RETURN_IF_ERROR(CheckFreeSpace(dir_, min_free_bytes_));
   RecordLocks::Held held = locks_->Acquire(RowsOf(*job));
   WritePlanner planner(db_.get(), *schemas_, sequencer_.get(), &clock_,
                        writer_id(), aggregator_.get(),
@@ -338,7 +321,7 @@ absl::Status RecordStore::Submit(WriteJob* job) {
     status = planner.Build(&batch);
     if (status.ok()) {
       absl::Time start = absl::Now();
-      status = FromRocksStatus(db_->Write(Synced(), &batch), "commit");
+      status = WriteSynced(&batch, "commit");
       if (on_commit_) on_commit_(absl::Now() - start);
     }
   }
@@ -349,6 +332,20 @@ absl::Status RecordStore::Submit(WriteJob* job) {
     job->results.clear();
   }
   return job->status;
+}
+
+absl::Status RecordStore::WriteSynced(rocksdb::WriteBatch* batch,
+                                      absl::string_view what) {
+  if (!read_only_because_.ok()) return read_only_because_;
+  // RocksDB stops writing after a write met a full disk, until resumed.
+  if (stopped_by_full_disk_.load()) {
+    // (Its own recovery is off: see ResumeOnNextWrite.)
+    VS_RETURN_IF_ERROR(FromRocksStatus(db_->Resume(), what));
+    stopped_by_full_disk_.store(false);
+  }
+  rocksdb::Status s = db_->Write(Synced(), batch);
+  if (s.IsNoSpace()) stopped_by_full_disk_.store(true);
+  return FromRocksStatus(s, what);
 }
 
 absl::StatusOr<v1::Change> RecordStore::Put(const LocalEdit& edit) {
@@ -597,7 +594,7 @@ absl::Status RecordStore::RaiseWatermarks(
   for (const auto& [replica, seq] : watermarks) {
     batch.Merge(keys::WatermarkRow(replica), keys::EncodeBigEndian(seq));
   }
-  return FromRocksStatus(db_->Write(Synced(), &batch), "raise watermarks");
+  return WriteSynced(&batch, "raise watermarks");
 }
 
 absl::StatusOr<uint64_t> RecordStore::Watermark(uint64_t source_replica) const {
@@ -634,7 +631,7 @@ absl::Status RecordStore::PutMeta(absl::string_view key,
     batch.Put(keys::AuditRow(audit->micros(), ++meta_audit_rows_),
               audit->SerializeAsString());
   }
-  return FromRocksStatus(db_->Write(Synced(), &batch), "write metadata");
+  return WriteSynced(&batch, "write metadata");
 }
 
 absl::Status RecordStore::PutMetaRows(
@@ -643,7 +640,7 @@ absl::Status RecordStore::PutMetaRows(
   for (const auto& [key, value] : rows) {
     batch.Put(absl::StrCat(keys::kMetaPrefix, key), value);
   }
-  return FromRocksStatus(db_->Write(Synced(), &batch), "write metadata");
+  return WriteSynced(&batch, "write metadata");
 }
 
 bool RecordStore::HandsBackSealedWrites(const v1::Change& change) const {

@@ -30,11 +30,13 @@
 
 namespace rocksdb {
 class DB;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace villagesync {
 
 class RecordLocks;
+enum class LogDamage;
 struct Resolution;
 class Sequencer;
 struct WriteJob;
@@ -60,6 +62,26 @@ struct StoreOptions {
   // Seal this replica's own writes (servers; see storage/seal.h), so that
   // devices can hand them back should this store lose them.
   bool seal_own_writes = false;
+  // Record writes (Put, Delete, Resolve, Apply, ...) are refused with
+  // RESOURCE_EXHAUSTED while less than this is free on the store's disk, so
+  // that RocksDB never meets a full disk mid-write (0: no check). The
+  // store's small metadata rows are still written from the reserve.
+  uint64_t min_free_bytes = 0;
+  // What opening does with a write-ahead log damaged before its end (a
+  // flipped byte, not a write cut short by a crash, which is always
+  // dropped): refuse to open with DATA_LOSS naming the file (servers, whose
+  // acknowledged writes a device may never send again; RecoverStore accepts
+  // the loss), or keep what precedes the damage (devices: the server holds
+  // all they synced).
+  bool refuse_damaged_log = false;
+  // Read every block of the store's files at opening and refuse to open
+  // (DATA_LOSS naming the file) if one is damaged, rather than fail a read
+  // later (servers).
+  bool verify_at_open = false;
+  // If not OK, open an existing store for reading only (its disk is full):
+  // nothing is written, not even the opening's bookkeeping, and every write
+  // fails with this status.
+  absl::Status read_only_because;
 };
 
 // A push from a field device (SPEC §6, the trust boundary).
@@ -133,8 +155,10 @@ struct ConflictQuery {
 class RecordStore {
  public:
   // Opens or creates the store under `dir`. A new store gets a random replica
-  // id that it keeps for life. DATA_LOSS if the files are corrupt,
-  // UNAVAILABLE if the directory is locked or unreadable.
+  // id that it keeps for life. DATA_LOSS naming the file if the files are
+  // damaged (see StoreOptions for what is checked), UNAVAILABLE if the
+  // directory is locked or unreadable, RESOURCE_EXHAUSTED if its disk is
+  // full.
   static absl::StatusOr<std::unique_ptr<RecordStore>> Open(
       absl::string_view dir, StoreOptions options = {});
 
@@ -324,8 +348,10 @@ class RecordStore {
   // What Open reads before constructing the store.
   struct Persisted;
 
-  RecordStore(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
-              const Persisted& persisted);
+  RecordStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
+              StoreOptions options, const Persisted& persisted);
+  static absl::StatusOr<std::unique_ptr<RecordStore>> OpenReadOnly(
+      absl::string_view dir, StoreOptions options, LogDamage damage);
 
   absl::StatusOr<std::vector<v1::ApplyResult>> ApplyAll(
       std::vector<const v1::Change*> changes, uint64_t source_replica,
@@ -333,11 +359,16 @@ class RecordStore {
   // Plans and writes `job` under its records' locks; returns its status.
   absl::Status Submit(WriteJob* job);
   absl::Status CheckCheckpoint(const storage::Checkpoint& after) const;
+  // Writes `batch` durably; resumes writing first if a full disk stopped it.
+  absl::Status WriteSynced(rocksdb::WriteBatch* batch, absl::string_view what);
   // Every (row key, value) under `prefix`.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanRows(
       absl::string_view prefix) const;
 
   // Immutable after construction.
+  const std::string dir_;
+  const uint64_t min_free_bytes_;
+  const absl::Status read_only_because_;  // OK unless opened read-only
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<const SchemaRegistry> schemas_;
   std::shared_ptr<const Aggregator> aggregator_;
@@ -352,6 +383,9 @@ class RecordStore {
   std::unique_ptr<Sequencer> sequencer_;
   HybridClock clock_;
   std::atomic<uint64_t> meta_audit_rows_{0};
+  // Set when a write met a full disk (RocksDB then refuses writes until
+  // resumed).
+  std::atomic<bool> stopped_by_full_disk_{false};
   // Immutable after construction: set if this replica seals its writes.
   absl::optional<Sealer> sealer_;
 };

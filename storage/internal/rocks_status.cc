@@ -23,6 +23,14 @@ absl::Status FromRocksStatus(const rocksdb::Status& s,
     case rocksdb::Status::kTimedOut:
       return absl::DeadlineExceededError(message);
     case rocksdb::Status::kIOError:
+      if (s.IsNoSpace()) {
+        // RocksDB's message names files: callers may show this to others.
+        return absl::ResourceExhaustedError(
+            absl::StrCat(context,
+                         ": disk full (no space left on the disk "
+                         "holding the store)"));
+      }
+      return absl::UnavailableError(message);
     case rocksdb::Status::kIncomplete:
     case rocksdb::Status::kShutdownInProgress:
       return absl::UnavailableError(message);

@@ -10,7 +10,8 @@
 namespace villagesync {
 
 // Maps `s` to the absl code a caller should act on (Corruption -> DATA_LOSS,
-// Busy/TryAgain -> ABORTED, IOError -> UNAVAILABLE, NotFound -> NOT_FOUND, ...)
+// Busy/TryAgain -> ABORTED, a full disk -> RESOURCE_EXHAUSTED, other IOError
+// -> UNAVAILABLE, NotFound -> NOT_FOUND, ...)
 // with `context` (the operation and key) in the message.
 absl::Status FromRocksStatus(const rocksdb::Status& s,
                              absl::string_view context);
