@@ -2,8 +2,10 @@
 
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "proto/status_macros.h"
+#include "server/device_registry.h"
 
 namespace villagesync {
 
@@ -13,6 +15,49 @@ std::string RecordsDir(absl::string_view data_dir) {
 
 std::string UsersFile(absl::string_view data_dir) {
   return absl::StrCat(data_dir, "/users.pb");
+}
+
+StoreOptions ServerStoreOptions(uint64_t min_free_bytes) {
+  StoreOptions options;
+  options.refuse_damaged_log = true;
+  options.verify_at_open = true;
+  options.min_free_bytes = min_free_bytes;
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<RecordStore>> OpenServerStore(
+    absl::string_view data_dir, StoreOptions options) {
+  absl::StatusOr<std::unique_ptr<RecordStore>> store =
+      RecordStore::Open(RecordsDir(data_dir), std::move(options));
+  if (!absl::IsDataLoss(store.status())) return store;
+  absl::string_view message = store.status().message();
+  std::string remedy =
+      absl::StrContains(message, ".log: dropping")
+          ? absl::StrCat(
+                "to keep every write before the damage and lose the "
+                "rest, run `villagesyncd recover --data_dir ",
+                data_dir, "` (it says what is lost)")
+          : "restore the data dir from a backup (README: Backup and restore)";
+  return absl::DataLossError(absl::StrCat(message, "; ", remedy));
+}
+
+absl::StatusOr<DataDirRecovery> RecoverDataDir(absl::string_view data_dir,
+                                               absl::Time now) {
+  DataDirRecovery recovery;
+  std::string saved = absl::StrCat(
+      data_dir, "/damaged-log-",
+      absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()));
+  VS_ASSIGN_OR_RETURN(recovery.report,
+                      RecoverStore(RecordsDir(data_dir), saved));
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<RecordStore> store,
+                      OpenServerStore(data_dir, ServerStoreOptions()));
+  DeviceRegistry devices(store.get(), kDefaultMaxDevicesPerUser);
+  for (const LostWrites& writer : recovery.report.writers) {
+    VS_ASSIGN_OR_RETURN(absl::optional<v1::Device> device,
+                        devices.Find(writer.replica));
+    recovery.owners.push_back(device ? device->user() : "");
+  }
+  return recovery;
 }
 
 absl::Status NotSetUp(absl::string_view data_dir) {
@@ -47,7 +92,7 @@ absl::StatusOr<uint64_t> BackupDataDir(const RecordStore& store,
 absl::StatusOr<uint64_t> BackupOffline(absl::string_view data_dir,
                                        const std::string& destination) {
   absl::StatusOr<std::unique_ptr<RecordStore>> store =
-      RecordStore::Open(RecordsDir(data_dir));
+      OpenServerStore(data_dir, ServerStoreOptions());
   if (absl::IsUnavailable(store.status())) {
     return absl::UnavailableError(absl::StrCat(
         store.status().message(),

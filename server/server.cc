@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   server->logger_ = std::make_unique<Logger>(options.log, options.log_format);
   server->metrics_ = std::make_unique<Metrics>();
   DefineServerMetrics(*server->metrics_, VILLAGESYNC_VERSION_STRING);
-  StoreOptions store_options;
+  StoreOptions store_options = ServerStoreOptions(options.min_free_disk_bytes);
   store_options.on_commit = [metrics =
                                  server->metrics_.get()](absl::Duration took) {
     metrics->Observe(kCommitSeconds, {}, absl::ToDoubleSeconds(took));
@@ -103,9 +103,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   store_options.aggregator = std::make_shared<ReportAggregator>();
   store_options.new_writer_each_open = true;
   store_options.seal_own_writes = true;
-  VS_ASSIGN_OR_RETURN(
-      server->store_,
-      RecordStore::Open(RecordsDir(options.data_dir), store_options));
+  VS_ASSIGN_OR_RETURN(server->store_,
+                      OpenServerStore(options.data_dir, store_options));
   VS_ASSIGN_OR_RETURN(server->users_,
                       UserStore::Open(UsersFile(options.data_dir)));
   if (server->users_->empty()) return NotSetUp(options.data_dir);
@@ -230,7 +229,7 @@ void Server::Shutdown(int grace_seconds) {
 absl::StatusOr<std::string> Bootstrap(absl::string_view data_dir) {
   // Opening the record store takes its lock: a running server refuses us.
   VS_ASSIGN_OR_RETURN(std::unique_ptr<RecordStore> store,
-                      RecordStore::Open(RecordsDir(data_dir)));
+                      OpenServerStore(data_dir, ServerStoreOptions()));
   VS_ASSIGN_OR_RETURN(std::unique_ptr<UserStore> users,
                       UserStore::Open(UsersFile(data_dir)));
   if (!users->empty()) {

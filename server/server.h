@@ -32,6 +32,9 @@ class AdminServiceImpl;
 class PeerWorker;
 class SyncServiceImpl;
 
+// The default reserve of free disk space below which pushes are refused.
+inline constexpr uint64_t kDefaultMinFreeDiskBytes = uint64_t{128} << 20;
+
 struct ServerOptions {
   // Holds records/ (the record store) and users.pb.
   std::string data_dir;
@@ -53,6 +56,9 @@ struct ServerOptions {
   absl::Duration replication_idle = absl::Seconds(1);
   // Most replica ids (devices) one user may register (SPEC §6).
   int max_devices_per_user = kDefaultMaxDevicesPerUser;
+  // Pushes are refused (RESOURCE_EXHAUSTED, retried later by devices and
+  // peers) while less than this is free on the data dir's disk.
+  uint64_t min_free_disk_bytes = kDefaultMinFreeDiskBytes;
 };
 
 // Thread-safe.

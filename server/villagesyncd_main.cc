@@ -11,6 +11,8 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/data_dir.h"
 #include "server/replication_config.h"
 #include "server/rpc_edge.h"
@@ -29,6 +31,12 @@ ABSL_FLAG(int, max_devices_per_user, villagesync::kDefaultMaxDevicesPerUser,
           "Most devices (replica ids) one user may register; a Hello for one "
           "more fails with RESOURCE_EXHAUSTED. A restored device that takes "
           "a new id counts once more.");
+ABSL_FLAG(int, min_free_disk_mb,
+          static_cast<int>(villagesync::kDefaultMinFreeDiskBytes >> 20),
+          "Refuse pushes (RESOURCE_EXHAUSTED: devices and peers keep their "
+          "changes and send them later) while less than this many MiB are "
+          "free on the data dir's disk, so that the store never fills it; 0 "
+          "checks nothing.");
 ABSL_FLAG(std::string, tls_cert, "",
           "TLS certificate chain (PEM) to serve with; with --tls_key.");
 ABSL_FLAG(std::string, tls_key, "", "The private key (PEM) of --tls_cert.");
@@ -62,10 +70,16 @@ constexpr char kUsage[] =
     "one\n"
     "      does, back up online with `villagesync admin backup DEST`.\n"
     "      Restoring is copying DEST back as the data dir.\n"
+    "  villagesyncd recover --data_dir DIR\n"
+    "      For a server that refuses to start because its write-ahead log is\n"
+    "      damaged: keeps every write before the damage, drops the rest, and\n"
+    "      says what was lost and which devices send it again. The damaged\n"
+    "      log files are kept under DIR/damaged-log-<time>.\n"
     "  villagesyncd --data_dir DIR [--listen 127.0.0.1:7443] [--peers FILE]\n"
     "               [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]]\n"
     "               [--allow_plaintext] [--max_devices_per_user N]\n"
     "               [--http_listen 127.0.0.1:7480] [--log_format text|json]\n"
+    "               [--min_free_disk_mb 128]\n"
     "      Serves SyncService, AdminService and gRPC health until SIGTERM or\n"
     "      SIGINT, then drains calls in flight and exits 0.\n"
     "\n"
@@ -100,6 +114,50 @@ int RunBackup(const std::string& data_dir, const std::string& destination) {
   return 0;
 }
 
+void PrintRecovery(const std::string& data_dir,
+                   const villagesync::DataDirRecovery& recovery) {
+  const villagesync::RecoveryReport& report = recovery.report;
+  std::cout << "damage: " << report.damage << "\n"
+            << "kept every write before the damage; the log files as found "
+               "are in "
+            << report.saved_to << "\n"
+            << "lost: " << report.records_lost
+            << " records written after the damage, and "
+            << report.unreadable_entries
+            << " damaged log entries that cannot be read\n";
+  if (report.writers.empty()) {
+    std::cout << "no writer lost writes\n";
+  } else {
+    std::cout << "writes lost, by writer (devices and peers send theirs again "
+                 "at their next sync):\n";
+  }
+  for (size_t i = 0; i < report.writers.size(); ++i) {
+    const villagesync::LostWrites& w = report.writers[i];
+    std::cout << "  " << absl::StrCat(absl::Hex(w.replica, absl::kZeroPad16));
+    if (recovery.owners[i].empty()) {
+      std::cout << " (a peer, this server, or an unregistered device)";
+    } else {
+      std::cout << " (device of user " << recovery.owners[i] << ")";
+    }
+    std::cout << ": writes " << w.kept_counter + 1 << " to at least "
+              << w.lost_up_to << "\n";
+  }
+  std::cout << "start the server again: villagesyncd --data_dir " << data_dir
+            << std::endl;
+}
+
+int RunRecover(const std::string& data_dir) {
+  absl::StatusOr<villagesync::DataDirRecovery> recovery =
+      villagesync::RecoverDataDir(data_dir, absl::Now());
+  if (!recovery.ok()) {
+    std::cerr << "villagesyncd recover: " << recovery.status().message()
+              << "\n";
+    return 1;
+  }
+  PrintRecovery(data_dir, *recovery);
+  return 0;
+}
+
 int RunServer(const std::string& data_dir, const std::string& listen,
               const std::string& peers, int max_devices_per_user) {
   // A closed stderr (a log reader that went away) must not kill the server.
@@ -114,6 +172,8 @@ int RunServer(const std::string& data_dir, const std::string& listen,
   options.data_dir = data_dir;
   options.listen = listen;
   options.max_devices_per_user = max_devices_per_user;
+  options.min_free_disk_bytes =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_min_free_disk_mb)) << 20;
   options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
@@ -163,8 +223,15 @@ int main(int argc, char** argv) {
   if (args.size() == 2 && std::string(args[1]) == "backup") {
     return RunBackup(data_dir, absl::GetFlag(FLAGS_to));
   }
+  if (args.size() == 2 && std::string(args[1]) == "recover") {
+    return RunRecover(data_dir);
+  }
   if (args.size() != 1) {
     std::cerr << kUsage << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) {
+    std::cerr << "villagesyncd: --min_free_disk_mb must not be negative\n";
     return 2;
   }
   if (absl::GetFlag(FLAGS_max_devices_per_user) < 1) {
