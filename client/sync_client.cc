@@ -23,6 +23,9 @@ namespace villagesync {
 namespace {
 
 constexpr uint64_t kMaxReceiveBytes = 64 << 20;
+// Edits are refused while less is free on the device's disk: RocksDB keeps
+// room to flush and compact, and the device keeps room to sync.
+constexpr uint64_t kDeviceMinFreeBytes = 8 << 20;
 
 // Worth trying again after a pause: the link or the server is busy or down.
 // gRPC's synchronous server reports a full handler pool as
@@ -206,8 +209,19 @@ SyncClient::SyncClient(std::string dir, std::unique_ptr<RecordStore> store,
 absl::StatusOr<std::unique_ptr<SyncClient>> SyncClient::Open(
     absl::string_view dir) {
   std::string path(dir);
-  VS_ASSIGN_OR_RETURN(std::unique_ptr<RecordStore> store,
-                      RecordStore::Open(path + "/store"));
+  StoreOptions options;
+  options.min_free_bytes = kDeviceMinFreeBytes;
+  absl::StatusOr<std::unique_ptr<RecordStore>> opened =
+      RecordStore::Open(path + "/store", options);
+  if (absl::IsResourceExhausted(opened.status())) {
+    // The disk is too full even to open for writing: what is here can still
+    // be read (status, list, get), and every write says why it cannot be.
+    options.read_only_because = absl::ResourceExhaustedError(
+        "the device's disk is full: free some space, then try again (nothing "
+        "was written; every edit made before is kept)");
+    opened = RecordStore::Open(path + "/store", options);
+  }
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<RecordStore> store, std::move(opened));
   VS_ASSIGN_OR_RETURN(client::ClientState state, LoadState(path));
   return std::unique_ptr<SyncClient>(
       new SyncClient(std::move(path), std::move(store), std::move(state)));
