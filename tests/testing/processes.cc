@@ -5,6 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "storage/durable_file.h"
 
@@ -33,6 +36,9 @@ absl::StatusOr<std::string> ServerProcess::Start(
                                    "--http_listen", "127.0.0.1:0"};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv = Argv(binary_, args);  // built before fork
+  // Emptied before the child starts: what an earlier run logged must not
+  // be read as this one's address.
+  std::remove(log_path.c_str());
   pid_ = fork();
   if (pid_ == 0) {
     int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -47,6 +53,14 @@ absl::StatusOr<std::string> ServerProcess::Start(
     size_t begin = at + kServing.size();
     if (at != std::string::npos && log->find(' ', begin) != std::string::npos) {
       return log->substr(begin, log->find(' ', begin) - begin);
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::FailedPreconditionError(
+          absl::StrCat("villagesyncd exited with ",
+                       WIFEXITED(status) ? WEXITSTATUS(status) : -1, ": ",
+                       log.value_or("")));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }

@@ -21,7 +21,8 @@ class ServerProcess {
   ~ServerProcess() { Kill(); }
 
   // Starts on `listen` with `extra` flags, logging to `log_path`; returns
-  // the address it serves, read from its log.
+  // the address it serves, read from its log. FAILED_PRECONDITION with its
+  // exit code and log if it exits instead.
   absl::StatusOr<std::string> Start(const std::string& data_dir,
                                     const std::string& listen,
                                     const std::string& log_path,

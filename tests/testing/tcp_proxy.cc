@@ -94,6 +94,7 @@ struct TcpProxy::Impl {
     std::thread download;
     // Guarded by Impl::mu (a nested struct cannot name it).
     bool cut = false;         // Set once; relays stop forwarding.
+    bool silenced = false;    // Set once; relays wait until cut.
     bool fds_closed = false;  // No one may shutdown() the fds after this.
     int relays_running = 2;
   };
@@ -298,7 +299,7 @@ int64_t TcpProxy::Impl::ChunkSize() {
 bool TcpProxy::Impl::WaitWhileStalled(Conn* conn) {
   absl::MutexLock lock(&mu);
   auto unstalled_or_cut = [this, conn]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    return !link.stalled || conn->cut;
+    return (!link.stalled && !conn->silenced) || conn->cut;
   };
   mu.Await(absl::Condition(&unstalled_or_cut));
   return !conn->cut;
@@ -389,6 +390,11 @@ absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(
 // of this object and must outlive every relay thread.
 TcpProxy::~TcpProxy() {
   if (impl_ != nullptr) impl_->Stop();
+}
+
+void TcpProxy::SilenceOpen() {
+  absl::MutexLock lock(&impl_->mu);
+  for (auto& conn : impl_->conns) conn->silenced = true;
 }
 
 std::string TcpProxy::address() const {

@@ -49,6 +49,10 @@ class TcpProxy {
   void SetLink(const Link& link);
   // Closes every open connection now (new ones are still accepted).
   void CutAll();
+  // Every open connection goes silent for good, as a link that dies without
+  // a reset: it stays open and nothing more crosses it. New connections
+  // relay as the link says.
+  void SilenceOpen();
 
   // Bytes relayed client->target and target->client since Start.
   int64_t uploaded() const { return uploaded_.load(); }
