@@ -12,6 +12,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "proto/admin.grpc.pb.h"
+#include "proto/call_policy.h"
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "proto/sync.grpc.pb.h"
@@ -26,23 +27,6 @@ constexpr uint64_t kMaxReceiveBytes = 64 << 20;
 // Edits are refused while less is free on the device's disk: RocksDB keeps
 // room to flush and compact, and the device keeps room to sync.
 constexpr uint64_t kDeviceMinFreeBytes = 8 << 20;
-
-// Worth trying again after a pause: the link or the server is busy or down.
-// gRPC's synchronous server reports a full handler pool as
-// RESOURCE_EXHAUSTED "Server Threadpool Exhausted"; other RESOURCE_EXHAUSTED
-// errors (an oversize request) are final.
-bool Retryable(const grpc::Status& status) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    case grpc::StatusCode::ABORTED:
-      return true;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return absl::StrContains(status.error_message(), "Threadpool Exhausted");
-    default:
-      return false;
-  }
-}
 
 std::string StatePath(const std::string& dir) { return dir + "/client.pb"; }
 
@@ -123,12 +107,8 @@ class Session {
  public:
   Session(const client::ClientState& state, const SyncOptions& options)
       : server_(state.server()), token_(state.token()), options_(options) {
-    grpc::ChannelArguments args;
-    args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
-    args.SetMaxReceiveMessageSize(static_cast<int>(kMaxReceiveBytes));
-    // Bad links come and go: reconnect quickly once a link is back.
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    grpc::ChannelArguments args =
+        CallerChannelArguments(static_cast<int>(kMaxReceiveBytes));
     if (!state.tls_server_name().empty()) {
       args.SetSslTargetNameOverride(state.tls_server_name());
     }
@@ -156,7 +136,7 @@ class Session {
       if (options_.on_rpc) options_.on_rpc();
       status = rpc(&context);
       if (status.ok() || !Retryable(status) || GaveUp()) break;
-      if (attempt < options_.max_attempts) Retry(attempt, &backoff);
+      if (attempt < options_.max_attempts) Retry(attempt, status, &backoff);
     }
     if (status.ok()) return absl::OkStatus();
     absl::Status failed = FromGrpcStatus(status);
@@ -175,8 +155,9 @@ class Session {
  private:
   bool GaveUp() const { return absl::Now() >= options_.give_up_at; }
 
-  // Says so (on a terminal), then waits the backoff, never past the limit.
-  void Retry(int attempt, absl::Duration* backoff) {
+  // Says so (on a terminal), then waits the backoff (or until the server is
+  // reachable again), never past the limit.
+  void Retry(int attempt, const grpc::Status& failed, absl::Duration* backoff) {
     if (options_.on_retry) {
       options_.on_retry(absl::StrCat("server ", server_,
                                      " unreachable, retrying (", attempt + 1,
@@ -185,7 +166,7 @@ class Session {
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
     absl::Duration pause =
         std::min(*backoff * jitter(rng_), options_.give_up_at - absl::Now());
-    if (pause > absl::ZeroDuration()) absl::SleepFor(pause);
+    WaitToRetry(*channel_, failed, pause);
     *backoff = std::min(*backoff * 2, options_.max_backoff);
   }
 

@@ -10,6 +10,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "proto/admin.pb.h"
+#include "proto/call_policy.h"
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
 #include "server/access.h"
@@ -21,7 +22,9 @@ namespace {
 
 constexpr uint32_t kPageChanges = 500;
 constexpr absl::Duration kRpcDeadline = absl::Seconds(60);
-constexpr absl::Duration kMaxBackoff = absl::Seconds(10);
+// A peer back after a restart is served again within this (the reconnect
+// itself follows the call policy, proto/call_policy.h).
+constexpr absl::Duration kMaxBackoff = absl::Seconds(2);
 
 std::string MetaKey(const v1::Peer& peer, absl::string_view what) {
   return absl::StrCat("peers/", peer.name(), "/", what);
@@ -56,10 +59,7 @@ PeerWorker::PeerWorker(RecordStore* store, const DeviceRegistry* devices,
       pushes_(Pushes(peer_)),
       pulls_(Pulls(peer_)),
       strip_pii_(peer_.has_strip_pii() ? peer_.strip_pii() : Pushes(peer_)) {
-  grpc::ChannelArguments args;
-  args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
-  args.SetMaxReceiveMessageSize(64 << 20);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  grpc::ChannelArguments args = CallerChannelArguments(64 << 20);
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       PeerCredentials(peer_, &args);
   if (!credentials.ok()) {

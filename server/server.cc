@@ -13,6 +13,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "proto/call_policy.h"
 #include "proto/status_macros.h"
 #include "server/admin_service.h"
 #include "server/data_dir.h"
@@ -149,6 +150,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   builder.RegisterService(server->sync_.get());
   builder.RegisterService(server->admin_.get());
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
+  AcceptCallerKeepalive(&builder);
   builder.SetDefaultCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   grpc::ResourceQuota quota("villagesyncd");
   quota.SetMaxThreads(kMaxHandlerThreads);
