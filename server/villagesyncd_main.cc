@@ -60,7 +60,7 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:7443",
 namespace {
 
 constexpr char kUsage[] =
-    "villagesyncd: the villagesync county server.\n"
+    "the villagesync county server.\n"
     "\n"
     "  villagesyncd bootstrap --data_dir DIR\n"
     "      Creates DIR and its first admin user; prints the admin token on\n"
@@ -227,7 +227,7 @@ int main(int argc, char** argv) {
     return RunRecover(data_dir);
   }
   if (args.size() != 1) {
-    std::cerr << kUsage << "\n";
+    std::cerr << "villagesyncd: " << kUsage << "\n";
     return 2;
   }
   if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) {
