@@ -534,11 +534,11 @@ std::string Ratio(double ours, double peer) {
 void Row(std::ostringstream& md, const std::string& scenario,
          const std::string& metric, const Measurement* ours,
          const Measurement* peer, double (*value)(const Measurement&),
-         const char* format) {
+         int decimals) {
   double o = ours ? value(*ours) : 0, p = peer ? value(*peer) : 0;
   md << "| " << scenario << " | " << metric << " | "
-     << (ours ? absl::StrFormat(format, o) : "–") << " | "
-     << (peer ? absl::StrFormat(format, p) : "–") << " | "
+     << (ours ? absl::StrFormat("%.*f", decimals, o) : "–") << " | "
+     << (peer ? absl::StrFormat("%.*f", decimals, p) : "–") << " | "
      << (ours && peer ? Ratio(o, p) : "–") << " |\n";
 }
 
@@ -558,30 +558,29 @@ std::string MarkdownTable(const std::vector<Measurement>& all,
         absl::StrCat(scenario, " (", (ours ? ours : peer)->records, ")");
     using M = const Measurement&;
     Row(
-        md, label, "wall s", ours, peer, [](M m) { return m.step.seconds; },
-        "%.3f");
+        md, label, "wall s", ours, peer, [](M m) { return m.step.seconds; }, 3);
     Row(
         md, label, "records/s", ours, peer,
-        [](M m) { return m.RecordsPerSecond(); }, "%.0f");
+        [](M m) { return m.RecordsPerSecond(); }, 0);
     Row(
         md, label, "server CPU µs/record", ours, peer,
-        [](M m) { return m.CpuPerRecord(); }, "%.0f");
+        [](M m) { return m.CpuPerRecord(); }, 0);
     Row(
         md, label, "peak server RSS MiB", ours, peer,
-        [](M m) { return m.peak_rss_bytes / 1048576.0; }, "%.0f");
+        [](M m) { return m.peak_rss_bytes / 1048576.0; }, 0);
     Row(
         md, label, "bytes up/record", ours, peer,
-        [](M m) { return m.UpPerRecord(); }, "%.0f");
+        [](M m) { return m.UpPerRecord(); }, 0);
     Row(
         md, label, "bytes down/record", ours, peer,
-        [](M m) { return m.DownPerRecord(); }, "%.0f");
+        [](M m) { return m.DownPerRecord(); }, 0);
     Row(
         md, label, "requests", ours, peer,
-        [](M m) { return static_cast<double>(m.step.requests); }, "%.0f");
+        [](M m) { return static_cast<double>(m.step.requests); }, 0);
     if (absl::StartsWith(scenario, "c_")) {
       Row(
           md, label, "sync attempts", ours, peer,
-          [](M m) { return static_cast<double>(m.step.attempts); }, "%.0f");
+          [](M m) { return static_cast<double>(m.step.attempts); }, 0);
     }
   }
   md << absl::StrFormat(
