@@ -32,11 +32,14 @@
 namespace villagesync {
 namespace {
 
-uint64_t RandomNonZero() {
+// A random nonzero id from `random_ids` (StoreOptions), or from the
+// system's random device if it is null.
+uint64_t RandomNonZero(const std::function<uint64_t()>& random_ids) {
   std::random_device device;
   uint64_t value = 0;
   while (value == 0) {
-    value = (static_cast<uint64_t>(device()) << 32) ^ device();
+    value = random_ids ? random_ids()
+                       : (static_cast<uint64_t>(device()) << 32) ^ device();
   }
   return value;
 }
@@ -79,10 +82,11 @@ absl::StatusOr<uint64_t> ReadCounter(rocksdb::DB* db, absl::string_view row) {
 }
 
 // The replica id, created (randomly, once) for a new store.
-absl::StatusOr<uint64_t> LoadReplicaId(rocksdb::DB* db) {
+absl::StatusOr<uint64_t> LoadReplicaId(
+    rocksdb::DB* db, const std::function<uint64_t()>& random_ids) {
   VS_ASSIGN_OR_RETURN(uint64_t id, ReadCounter(db, keys::kReplicaId));
   if (id != 0) return id;
-  id = RandomNonZero();
+  id = RandomNonZero(random_ids);
   VS_RETURN_IF_ERROR(
       WriteRowSynced(db, keys::kReplicaId, keys::EncodeBigEndian(id)));
   return id;
@@ -145,13 +149,14 @@ absl::Status BuildKnownCounters(rocksdb::DB* db) {
 
 // Closes the previous incarnation at `last_seq` and starts a new one.
 absl::StatusOr<storage::IncarnationHistory> StartIncarnation(
-    rocksdb::DB* db, uint64_t last_seq) {
+    rocksdb::DB* db, uint64_t last_seq,
+    const std::function<uint64_t()>& random_ids) {
   storage::IncarnationHistory history;
   VS_RETURN_IF_ERROR(ReadRow(db, keys::kIncarnations, &history).status());
   int n = history.incarnations_size();
   if (n > 0) history.mutable_incarnations(n - 1)->set_end_seq(last_seq);
   storage::Incarnation* current = history.add_incarnations();
-  current->set_id(RandomNonZero());
+  current->set_id(RandomNonZero(random_ids));
   current->set_first_seq(last_seq);
   VS_RETURN_IF_ERROR(
       WriteRowSynced(db, keys::kIncarnations, history.SerializeAsString()));
@@ -178,12 +183,13 @@ RecordStore::RecordStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
       schemas_(options.schemas ? options.schemas : SchemaRegistry::Builtin()),
       aggregator_(options.aggregator),
       on_commit_(options.on_commit),
+      random_ids_(options.random_ids),
       incarnation_(persisted.history
                        .incarnations(persisted.history.incarnations_size() - 1)
                        .id()),
       history_(persisted.history),
       replica_id_(persisted.replica_id),
-      writer_id_(options.new_writer_each_open ? RandomNonZero()
+      writer_id_(options.new_writer_each_open ? RandomNonZero(options.random_ids)
                                               : persisted.replica_id),
       locks_(std::make_unique<RecordLocks>()),
       sequencer_(std::make_unique<Sequencer>(persisted.last_seq,
@@ -206,7 +212,8 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
   VS_ASSIGN_OR_RETURN(std::unique_ptr<rocksdb::DB> db,
                       OpenDb(std::string(dir), damage, options.verify_at_open));
   Persisted persisted;
-  VS_ASSIGN_OR_RETURN(persisted.replica_id, LoadReplicaId(db.get()));
+  VS_ASSIGN_OR_RETURN(persisted.replica_id,
+                      LoadReplicaId(db.get(), options.random_ids));
   VS_ASSIGN_OR_RETURN(persisted.last_seq,
                       ReadCounter(db.get(), keys::kLastSeq));
   VS_ASSIGN_OR_RETURN(persisted.last_counter,
@@ -214,7 +221,8 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
   VS_ASSIGN_OR_RETURN(persisted.last_hlc,
                       ReadCounter(db.get(), keys::kLastHlc));
   VS_ASSIGN_OR_RETURN(persisted.history,
-                      StartIncarnation(db.get(), persisted.last_seq));
+                      StartIncarnation(db.get(), persisted.last_seq,
+                                       options.random_ids));
   VS_RETURN_IF_ERROR(BuildKnownCounters(db.get()));
   if (options.seal_own_writes) {
     VS_ASSIGN_OR_RETURN(persisted.seal_key, LoadSealKey(db.get()));
@@ -439,7 +447,7 @@ absl::StatusOr<uint64_t> RecordStore::TakeNewIdentity(
     query.after = std::move(page.checkpoint);
     more = page.more;
   }
-  uint64_t fresh = RandomNonZero();
+  uint64_t fresh = RandomNonZero(random_ids_);
   uint64_t old_counter = sequencer_->last_counter();
   replica_id_ = writer_id_ = fresh;
   sequencer_->SetCounter(0);

@@ -47,6 +47,11 @@ struct StoreOptions {
   std::shared_ptr<const SchemaRegistry> schemas;
   // Wall clock for hybrid-logical-clock times; null means the system clock.
   HybridClock::WallMillis wall_millis;
+  // Source of the random ids the store makes (its replica id, incarnations,
+  // writer ids; zeros are skipped); null means the system's random device.
+  // A deterministic simulation gives a seeded one, so that a run replays
+  // exactly.
+  std::function<uint64_t()> random_ids;
   // Counters to keep in step with every write (see storage/aggregator.h);
   // null means none.
   std::shared_ptr<const Aggregator> aggregator;
@@ -373,6 +378,7 @@ class RecordStore {
   std::shared_ptr<const SchemaRegistry> schemas_;
   std::shared_ptr<const Aggregator> aggregator_;
   std::function<void(absl::Duration)> on_commit_;
+  std::function<uint64_t()> random_ids_;
   uint64_t incarnation_;
   storage::IncarnationHistory history_;
 
