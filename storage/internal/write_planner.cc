@@ -398,7 +398,11 @@ absl::Status WritePlanner::CheckAgainstStored(const Slot& slot,
                                       change.deletion(), "deletion"));
     claims(change.deletion(), stored.deletion().state().context(), "",
            "deletion");
-  } else if (slot.exists) {
+  } else if (slot.exists && deferral.ok()) {
+    // Judged only once this store has seen all the change claims to have
+    // seen: a re-creation the device saw but this store has not received
+    // yet (another device's, or one lost in a restore) defers the change
+    // rather than refusing it for good.
     VS_RETURN_IF_ERROR(CheckNotAfterDelete(stored, change));
   }
   return deferral;

@@ -394,6 +394,25 @@ TEST_F(TrustBoundaryTest, AWriteToADeletedRecordMustReCreateIt) {
   ExpectUnchanged();
 }
 
+// Found by the deterministic simulation (tests/sim): a device that saw the
+// delete and then another device's re-creation, which this server has not
+// received (yet, or lost in a restore), edits fields only. Refusing it would
+// lose the edit for good; it waits for the re-creation instead.
+TEST_F(TrustBoundaryTest, AnEditAfterAReCreationTheServerLacksIsDeferred) {
+  v1::RecordKey m1 = Key(kVillage, "members", "m1");
+  auto deleted = victim_->store().Delete(m1, "victim");
+  ASSERT_THAT(deleted, IsOk());
+  ASSERT_THAT(victim_->Sync(QuickSync()), IsOk());
+  before_ = FullPull();
+  constexpr uint64_t kRecreatingReplica = 0x5245435245415445;
+  std::vector<v1::Dot> seen(deleted->fields(0).context().begin(),
+                            deleted->fields(0).context().end());
+  seen.push_back(DotOf(kRecreatingReplica, 3));
+  ExpectRefused(Forged("occupation", "农民", DotOf(kAttackerReplica, 1), seen),
+                v1::APPLY_OUTCOME_DEFERRED, grpc::UNAVAILABLE, "context");
+  ExpectUnchanged();
+}
+
 TEST_F(TrustBoundaryTest, AnEditThatClearsARequiredFieldIsRejected) {
   v1::Change change = Forged("name", "x", DotOf(kAttackerReplica, 1));
   change.mutable_fields(0)->mutable_siblings(0)->clear_value();
