@@ -30,6 +30,20 @@ constexpr uint64_t kDeviceMinFreeBytes = 8 << 20;
 
 std::string StatePath(const std::string& dir) { return dir + "/client.pb"; }
 
+// Adopts the user's `scope` as Hello says it. A scope that reaches villages
+// the old one did not (the user was given a wider or another region) is
+// read again from the start, and the outbox is sent again from the start:
+// edits held while they were outside the scope go now, and the server
+// answers the rest as duplicates.
+void AdoptScope(const std::string& scope, client::ClientState* state) {
+  bool reaches_further = !absl::StartsWith(scope, state->scope());
+  state->set_scope(scope);
+  if (!reaches_further) return;
+  state->clear_pull_checkpoint();
+  state->clear_push_checkpoint();
+  state->set_pushed_seq(0);
+}
+
 absl::StatusOr<client::ClientState> LoadState(const std::string& dir) {
   client::ClientState state;
   absl::StatusOr<std::string> bytes = ReadWholeFile(StatePath(dir));
@@ -264,7 +278,7 @@ absl::Status SyncClient::Init(const Connection& connection) {
   if (hello.ok()) {
     state_.set_user(hello->user());
     state_.set_role(hello->role());
-    state_.set_scope(hello->scope());
+    AdoptScope(hello->scope(), &state_);
   } else if (PlaintextRefused(state_, hello.status())) {
     state_ = std::move(before);
     return WithTlsHint(hello.status());
@@ -375,7 +389,7 @@ class SyncRound {
   absl::Status AdoptServer(const v1::HelloResponse& hello) {
     state_.set_user(hello.user());
     state_.set_role(hello.role());
-    state_.set_scope(hello.scope());
+    AdoptScope(hello.scope(), &state_);
     // Another server (a standby, or a reinstalled one) keeps our positions:
     // it translates or refuses the pull position, and received_seq below
     // rewinds the outbox to what it holds.

@@ -82,6 +82,35 @@ TEST_F(SyncIntegrationTest,
   EXPECT_THAT(on_server->front().siblings(), SizeIs(2));
 }
 
+// Found by the deterministic simulation (tests/sim): edits held outside a
+// user's scope were skipped for good, and a wider scope never brought the
+// older records of its new villages.
+TEST_F(SyncIntegrationTest, AWiderScopeSendsHeldEditsAndReadsTheNewVillages) {
+  constexpr char kOtherVillage[] = "440101002001";
+  auto li = Device("li", county_.AddUser("li", "first_secretary", "440101002"));
+  ASSERT_THAT(li->store().Put(NewMember(kOtherVillage, "li1", "李四")), IsOk());
+  ASSERT_THAT(li->Sync(QuickSync()), IsOk());
+
+  auto zhou =
+      Device("zhou", county_.AddUser("zhou", "first_secretary", "440101001"));
+  ASSERT_THAT(zhou->store().Put(NewMember(kVillage, "z1", "周一")), IsOk());
+  ASSERT_THAT(zhou->store().Put(NewMember(kOtherVillage, "z2", "周二")),
+              IsOk());
+  auto held = zhou->Sync(QuickSync());
+  ASSERT_THAT(held, IsOk());
+  EXPECT_EQ(held->held_outside_scope, 1);
+  RecordStore& server = county_.server().store();
+  EXPECT_FALSE(server.Get(Key(kOtherVillage, "members", "z2")).ok());
+
+  // zhou's region grows to the township: a new token, the same user.
+  ASSERT_THAT(county_.server().users().Revoke("zhou", "test"), IsOk());
+  std::string wider = county_.AddUser("zhou", "first_secretary", "440101");
+  ASSERT_THAT(zhou->Init(county_.address(), wider), IsOk());
+  ASSERT_THAT(zhou->Sync(QuickSync()), IsOk());
+  EXPECT_THAT(server.Get(Key(kOtherVillage, "members", "z2")), IsOk());
+  EXPECT_THAT(zhou->store().Get(Key(kOtherVillage, "members", "li1")), IsOk());
+}
+
 TEST_F(SyncIntegrationTest, ASyncSessionIsLoggedOnOneLine) {
   std::string token = county_.AddUser("zhou", "first_secretary", "440101");
   auto a = Device("a", token);
