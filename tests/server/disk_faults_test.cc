@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "storage/internal/disk_space.h"
 #include "tests/testing/cli_county.h"
+#include "tests/testing/damage.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -30,6 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::AllOf;
 using ::testing::ContainsRegex;
+using testing::FlipByte;
 using ::testing::HasSubstr;
 using testing::IsOk;
 using testing::ProgramResult;
@@ -45,18 +46,6 @@ fs::path LargestFile(const std::string& dir, const std::string& extension) {
     }
   }
   return largest;
-}
-
-// Inverts one byte of `file` at `fraction` of its length.
-void FlipByte(const fs::path& file, double fraction) {
-  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-  auto at = static_cast<std::streamoff>(fs::file_size(file) * fraction);
-  f.seekg(at);
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(~c);
-  f.seekp(at);
-  f.write(&c, 1);
 }
 
 // A small tmpfs mounted at a dir (root only), filled on demand to leave

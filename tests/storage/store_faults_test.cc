@@ -15,6 +15,7 @@
 #include "storage/internal/wal_reader.h"
 #include "storage/record_store.h"
 #include "storage/store_recovery.h"
+#include "tests/testing/damage.h"
 #include "tests/testing/records.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -24,6 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::AllOf;
+using testing::FlipByte;
 using ::testing::HasSubstr;
 using testing::IsOk;
 using testing::NewMember;
@@ -51,18 +53,6 @@ std::vector<fs::path> FilesEndingWith(const std::string& dir,
               return fs::file_size(a) > fs::file_size(b);
             });
   return files;
-}
-
-// Inverts one byte of `file` at `fraction` of its length.
-void FlipByte(const fs::path& file, double fraction) {
-  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-  auto at = static_cast<std::streamoff>(fs::file_size(file) * fraction);
-  f.seekg(at);
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(~c);
-  f.seekp(at);
-  f.write(&c, 1);
 }
 
 // Puts `n` members (each its own synced write) into the store under `dir`.
