@@ -26,6 +26,7 @@
 #include "storage/internal/record_locks.h"
 #include "storage/internal/rocks_status.h"
 #include "storage/internal/sequencer.h"
+#include "storage/internal/tsan.h"
 #include "storage/internal/write_planner.h"
 #include "storage/resolution.h"
 
@@ -79,6 +80,15 @@ absl::StatusOr<uint64_t> ReadCounter(rocksdb::DB* db, absl::string_view row) {
   if (s.IsNotFound()) return 0;
   VS_RETURN_IF_ERROR(FromRocksStatus(s, absl::StrCat("read ", row)));
   return keys::DecodeBigEndian(value);
+}
+
+// The last sequence, dot counter and clock reading the store wrote.
+absl::Status ReadLastCounters(rocksdb::DB* db, uint64_t* seq, uint64_t* counter,
+                              uint64_t* hlc) {
+  VS_ASSIGN_OR_RETURN(*seq, ReadCounter(db, keys::kLastSeq));
+  VS_ASSIGN_OR_RETURN(*counter, ReadCounter(db, keys::kLastCounter));
+  VS_ASSIGN_OR_RETURN(*hlc, ReadCounter(db, keys::kLastHlc));
+  return absl::OkStatus();
 }
 
 // The replica id, created (randomly, once) for a new store.
@@ -189,8 +199,9 @@ RecordStore::RecordStore(std::string dir, std::unique_ptr<rocksdb::DB> db,
                        .id()),
       history_(persisted.history),
       replica_id_(persisted.replica_id),
-      writer_id_(options.new_writer_each_open ? RandomNonZero(options.random_ids)
-                                              : persisted.replica_id),
+      writer_id_(options.new_writer_each_open
+                     ? RandomNonZero(options.random_ids)
+                     : persisted.replica_id),
       locks_(std::make_unique<RecordLocks>()),
       sequencer_(std::make_unique<Sequencer>(persisted.last_seq,
                                              persisted.last_counter)),
@@ -214,15 +225,12 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::Open(
   Persisted persisted;
   VS_ASSIGN_OR_RETURN(persisted.replica_id,
                       LoadReplicaId(db.get(), options.random_ids));
-  VS_ASSIGN_OR_RETURN(persisted.last_seq,
-                      ReadCounter(db.get(), keys::kLastSeq));
-  VS_ASSIGN_OR_RETURN(persisted.last_counter,
-                      ReadCounter(db.get(), keys::kLastCounter));
-  VS_ASSIGN_OR_RETURN(persisted.last_hlc,
-                      ReadCounter(db.get(), keys::kLastHlc));
-  VS_ASSIGN_OR_RETURN(persisted.history,
-                      StartIncarnation(db.get(), persisted.last_seq,
-                                       options.random_ids));
+  VS_RETURN_IF_ERROR(ReadLastCounters(db.get(), &persisted.last_seq,
+                                      &persisted.last_counter,
+                                      &persisted.last_hlc));
+  VS_ASSIGN_OR_RETURN(
+      persisted.history,
+      StartIncarnation(db.get(), persisted.last_seq, options.random_ids));
   VS_RETURN_IF_ERROR(BuildKnownCounters(db.get()));
   if (options.seal_own_writes) {
     VS_ASSIGN_OR_RETURN(persisted.seal_key, LoadSealKey(db.get()));
@@ -238,12 +246,9 @@ absl::StatusOr<std::unique_ptr<RecordStore>> RecordStore::OpenReadOnly(
   Persisted persisted;
   VS_ASSIGN_OR_RETURN(persisted.replica_id,
                       ReadCounter(db.get(), keys::kReplicaId));
-  VS_ASSIGN_OR_RETURN(persisted.last_seq,
-                      ReadCounter(db.get(), keys::kLastSeq));
-  VS_ASSIGN_OR_RETURN(persisted.last_counter,
-                      ReadCounter(db.get(), keys::kLastCounter));
-  VS_ASSIGN_OR_RETURN(persisted.last_hlc,
-                      ReadCounter(db.get(), keys::kLastHlc));
+  VS_RETURN_IF_ERROR(ReadLastCounters(db.get(), &persisted.last_seq,
+                                      &persisted.last_counter,
+                                      &persisted.last_hlc));
   VS_ASSIGN_OR_RETURN(
       bool found, ReadRow(db.get(), keys::kIncarnations, &persisted.history));
   if (persisted.replica_id == 0 || !found ||
@@ -351,7 +356,11 @@ absl::Status RecordStore::WriteSynced(rocksdb::WriteBatch* batch,
     VS_RETURN_IF_ERROR(FromRocksStatus(db_->Resume(), what));
     stopped_by_full_disk_.store(false);
   }
-  rocksdb::Status s = db_->Write(Synced(), batch);
+  rocksdb::Status s;
+  {
+    UninstrumentedCall group_commit;
+    s = db_->Write(Synced(), batch);
+  }
   if (s.IsNoSpace()) stopped_by_full_disk_.store(true);
   return FromRocksStatus(s, what);
 }
