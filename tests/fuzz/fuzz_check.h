@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "google/protobuf/stubs/logging.h"
+
 namespace villagesync::fuzz {
 
 inline void Check(bool ok, const std::string& what) {
@@ -15,11 +17,16 @@ inline void Check(bool ok, const std::string& what) {
   std::abort();
 }
 
+// Protobuf logs an ERROR line for every string that is not UTF-8 it parses:
+// fuzz inputs are full of them, and the targets check outcomes themselves.
+inline void QuietProtobuf() { google::protobuf::SetLogHandler(nullptr); }
+
 }  // namespace villagesync::fuzz
 
-// Targets without setup still define the hook the replay driver calls.
+// Targets without other setup still define the hook the replay driver calls.
 #define VILLAGESYNC_FUZZ_NO_INITIALIZE                                   \
   extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) { \
+    villagesync::fuzz::QuietProtobuf();                                  \
     return 0;                                                            \
   }
 

@@ -71,6 +71,7 @@ std::string AsDevicePush(const std::string& body) {
 }  // namespace villagesync::fuzz
 
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  villagesync::fuzz::QuietProtobuf();
   villagesync::fuzz::TheFixture();
   return 0;
 }
