@@ -39,6 +39,8 @@ ABSL_FLAG(int, devices, 3, "Devices pushing to the county server at once.");
 ABSL_FLAG(int, edits, 40,
           "New members each device puts per round (pushed 10 per batch).");
 ABSL_FLAG(uint64_t, seed, 0, "Seed of the kill moments (0: random).");
+ABSL_FLAG(std::string, villagesyncd, VILLAGESYNCD_PATH,
+          "The villagesyncd to run (default: the one built beside this).");
 
 namespace villagesync {
 namespace {
@@ -51,7 +53,7 @@ struct Replica {
   std::string name;
   std::string data_dir;
   std::string log;
-  testing::ServerProcess process{VILLAGESYNCD_PATH};
+  testing::ServerProcess process{absl::GetFlag(FLAGS_villagesyncd)};
   std::string address;
   std::vector<std::string> flags;
   int kills = 0;
