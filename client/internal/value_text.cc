@@ -181,6 +181,9 @@ v1::Value ParseList(absl::string_view text) {
        absl::StrSplit(commas, ',', absl::SkipWhitespace())) {
     list->add_items(std::string(absl::StripAsciiWhitespace(item)));
   }
+  // Separators alone ("," or "、") are no items: a cleared value, as "" is,
+  // so that what ValueToText shows ("") reads back the same.
+  if (list->items_size() == 0) value.clear_string_list();
   return value;
 }
 

@@ -26,7 +26,8 @@ namespace cli {
 //   money             yuan with up to 2 decimals ("6.00", "82000"), or with
 //                     the suffix 万 ("8.2万"); an optional 元 suffix
 //   ref               VILLAGE/COLLECTION/ID
-//   string list       items separated by "," "，" or "、"
+//   string list       items separated by "," "，" or "、" (no items:
+//                     cleared)
 // An empty `text` is a cleared value (no kind set). INVALID_ARGUMENT naming
 // the field ("join_date: ...") if `text` is not a value of that type.
 absl::StatusOr<v1::Value> ParseValue(const v1::FieldSpec& spec,

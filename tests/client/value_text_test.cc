@@ -106,6 +106,17 @@ TEST(ValueTextTest, ListsSplitOnAsciiAndChineseCommas) {
       ::testing::ElementsAre("老党员", "生活困难党员", "李建国", "杨德明"));
 }
 
+// Found by cli_value_fuzz: "," parsed as an empty list, shown as "", which
+// reads back as a cleared value.
+TEST(ValueTextTest, SeparatorsAloneClearAListAsEmptyTextDoes) {
+  for (const char* text : {",", "，、 ,", ""}) {
+    auto value = ParseValue(Spec(v1::FIELD_TYPE_STRING_LIST), text);
+    ASSERT_THAT(value, IsOk());
+    EXPECT_EQ(value->kind_case(), v1::Value::KIND_NOT_SET) << text;
+    EXPECT_EQ(ValueToText(*value), "");
+  }
+}
+
 TEST(ValueTextTest, RefsNeedVillageCollectionAndId) {
   auto value =
       ParseValue(Spec(v1::FIELD_TYPE_REF), "370102001001/meetings/m-0506");
