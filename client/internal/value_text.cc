@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
@@ -265,7 +266,10 @@ std::string ValueToText(const v1::Value& value) {
 }
 
 std::string DateToText(int32_t days_since_epoch) {
-  return absl::FormatCivilTime(kEpoch + days_since_epoch);
+  // Four digits of year, as ParseValue reads them (FormatCivilTime would
+  // print the year 997 as "997").
+  absl::CivilDay day = kEpoch + days_since_epoch;
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
 }
 
 std::string TimestampToText(int64_t micros) {

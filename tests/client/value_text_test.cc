@@ -117,6 +117,14 @@ TEST(ValueTextTest, SeparatorsAloneClearAListAsEmptyTextDoes) {
   }
 }
 
+// Found by cli_value_fuzz: the year 997 was shown as "997-01-01", which
+// does not read back.
+TEST(ValueTextTest, DatesShowFourDigitsOfYearAndReadBack) {
+  auto value = ParseValue(Spec(v1::FIELD_TYPE_DATE), "0997-01-01");
+  ASSERT_THAT(value, IsOk());
+  EXPECT_EQ(ValueToText(*value), "0997-01-01");
+}
+
 TEST(ValueTextTest, RefsNeedVillageCollectionAndId) {
   auto value =
       ParseValue(Spec(v1::FIELD_TYPE_REF), "370102001001/meetings/m-0506");
