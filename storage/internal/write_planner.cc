@@ -398,12 +398,19 @@ absl::Status WritePlanner::CheckAgainstStored(const Slot& slot,
                                       change.deletion(), "deletion"));
     claims(change.deletion(), stored.deletion().state().context(), "",
            "deletion");
-  } else if (slot.exists && deferral.ok()) {
-    // Judged only once this store has seen all the change claims to have
-    // seen: a re-creation the device saw but this store has not received
-    // yet (another device's, or one lost in a restore) defers the change
-    // rather than refusing it for good.
-    VS_RETURN_IF_ERROR(CheckNotAfterDelete(stored, change));
+  } else if (slot.exists) {
+    absl::Status after_delete = CheckNotAfterDelete(stored, change);
+    if (!after_delete.ok()) {
+      // Refused only if the deletion marker here has seen all the change
+      // claims: otherwise the device may have seen a re-creation this store
+      // has not received (yet, or lost in a restore), and the change waits
+      // for it rather than being refused for good.
+      for (const v1::FieldState& f : change.fields()) {
+        VS_RETURN_IF_ERROR(CheckClaims(f, stored.deletion().state().context(),
+                                       "deletion", device.replica));
+      }
+      return after_delete;
+    }
   }
   return deferral;
 }
