@@ -553,9 +553,14 @@ absl::StatusOr<std::string> RecordStore::CheckpointAt(uint64_t seq) const {
     return absl::InvalidArgumentError(absl::StrCat(
         "seq: ", seq, " is beyond the change log (", last_seq(), ")"));
   }
+  // Floor 0: the records changed after `seq` come whole. Which of their
+  // fields the reader has is unknown: a record changed again during the
+  // reader's last pass carries fields changed at or below `seq` that it
+  // never read (see storage::Checkpoint).
   storage::Checkpoint checkpoint;
   checkpoint.set_incarnation(incarnation_);
   checkpoint.set_seq(seq);
+  checkpoint.set_floor(0);
   return checkpoint.SerializeAsString();
 }
 

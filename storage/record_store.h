@@ -266,8 +266,8 @@ class RecordStore {
 
   // A change-log position at `seq` of this store's current lineage, for a
   // reader that must re-read everything after `seq` (e.g. a device whose
-  // server lost what it acknowledged). INVALID_ARGUMENT if `seq` is beyond
-  // the log.
+  // server lost what it acknowledged): every record changed after `seq`,
+  // whole. INVALID_ARGUMENT if `seq` is beyond the log.
   absl::StatusOr<std::string> CheckpointAt(uint64_t seq) const;
 
   // The sequence a checkpoint of this store stands at (0 for ""), e.g. to

@@ -266,5 +266,37 @@ TEST_F(ChangeLogTest, ARecordChangedAgainBeyondAPageKeepsItsEarlierFields) {
   }
 }
 
+TEST_F(ChangeLogTest, ARewindToASequenceReadsTheRecordsChangedAfterItWhole) {
+  // A reader's pass has read m1 (row 2) and stops at m2 (row 4), while m0's
+  // occupation (3) is unread: m0 moved to row 5 with a phone. A server that
+  // acknowledged up to 4 then loses it; the rewind to 4 must still bring
+  // the occupation.
+  v1::RecordKey m0 = Key(kVillage, "members", "m0");
+  ASSERT_THAT(store_->Put(NewMember(kVillage, "m0", "李建国")), IsOk());
+  ASSERT_THAT(store_->Put(NewMember(kVillage, "m1", "党员")), IsOk());
+  auto first = Read("");
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(store_->Put(Edit(m0, {{"occupation", Str("农民")}})), IsOk());
+  ASSERT_THAT(store_->Put(NewMember(kVillage, "m2", "党员")), IsOk());
+  ASSERT_THAT(store_->Put(Edit(m0, {{"phone", Str("138")}})), IsOk());
+  auto stopped = Read(first->checkpoint, 1);
+  ASSERT_THAT(stopped, IsOk());
+  ASSERT_THAT(stopped->changes, SizeIs(1));
+  ASSERT_EQ(stopped->changes[0].key().id(), "m2");
+  auto rewind = store_->CheckpointAt(stopped->changes[0].seq());
+  ASSERT_THAT(rewind, IsOk());
+  for (bool own : {false, true}) {
+    ChangeQuery query;
+    query.after = *rewind;
+    query.own_writes_only = own;
+    auto again = store_->ReadChanges(query);
+    ASSERT_THAT(again, IsOk());
+    ASSERT_THAT(again->changes, SizeIs(1)) << "outbox " << own;
+    EXPECT_THAT(FieldNames(again->changes[0]),
+                ::testing::IsSupersetOf({"name", "occupation", "phone"}))
+        << "outbox " << own;
+  }
+}
+
 }  // namespace
 }  // namespace villagesync
