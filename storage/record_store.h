@@ -120,8 +120,9 @@ struct ChangeQuery {
   // outbox of a device, its own edits not yet acknowledged. Merging others'
   // writes into such a field later does not put it back in the outbox.
   bool own_writes_only = false;
-  // If nonzero, leave out fields whose every value was written by this
-  // replica: the reader wrote them, so it has them (no echo on pull).
+  // If nonzero, leave out fields whose every value, and every write their
+  // context has seen, is this replica's: the reader wrote them alone, so it
+  // has them (no echo on pull).
   uint64_t skip_replica = 0;
 };
 

@@ -13,9 +13,17 @@ namespace {
 // How many log rows one page scans at most when few match its prefix.
 constexpr size_t kMaxScannedPerPage = 100000;
 
-bool AllSiblingsFrom(const v1::FieldState& state, uint64_t replica) {
+// True if every value of `state` and every write its context has seen are
+// `replica`'s: then `replica` holds `state` as it is. A register whose
+// values are all `replica`'s but whose context has seen writes of others
+// may tell `replica` that a value it still holds was superseded (this store
+// learned it after `replica` wrote), so it is not left out.
+bool OnlyWritesOf(const v1::FieldState& state, uint64_t replica) {
   for (const v1::Sibling& s : state.siblings()) {
     if (s.dot().replica() != replica) return false;
+  }
+  for (const v1::Dot& d : state.context()) {
+    if (d.replica() != replica) return false;
   }
   return state.siblings_size() > 0;
 }
@@ -26,7 +34,7 @@ bool Wanted(const storage::StoredField& field, uint64_t since,
   if (field.seq() <= since) return false;
   if (query.own_writes_only && field.own_seq() <= since) return false;
   return query.skip_replica == 0 ||
-         !AllSiblingsFrom(field.state(), query.skip_replica);
+         !OnlyWritesOf(field.state(), query.skip_replica);
 }
 
 // The part of `stored` that changed after `since` (see ChangeQuery).

@@ -298,5 +298,36 @@ TEST_F(ChangeLogTest, ARewindToASequenceReadsTheRecordsChangedAfterItWhole) {
   }
 }
 
+TEST_F(ChangeLogTest, APullSkipsOnlyRegistersTheReaderWroteAlone) {
+  // The reader overwrote another replica's name of m1 and wrote m2 alone.
+  // This store may know more of m1's name than the reader (it learned of
+  // writes the reader's value superseded), so only m2 stays out of its pull.
+  testing::TempDir dirs;
+  auto other = RecordStore::Open(dirs.Sub("other"));
+  auto reader = RecordStore::Open(dirs.Sub("reader"));
+  ASSERT_THAT(other, IsOk());
+  ASSERT_THAT(reader, IsOk());
+  ASSERT_THAT((*other)->Put(NewMember(kVillage, "m1", "甲")), IsOk());
+  std::string from_other;
+  ASSERT_THAT(testing::Exchange(**other, **reader, &from_other), IsOk());
+  v1::RecordKey m1 = Key(kVillage, "members", "m1");
+  ASSERT_THAT((*reader)->Put(Edit(m1, {{"name", Str("乙")}})), IsOk());
+  ASSERT_THAT((*reader)->Put(NewMember(kVillage, "m2", "丙")), IsOk());
+  std::string from_reader;
+  ASSERT_THAT(testing::Exchange(**reader, *store_, &from_reader), IsOk());
+  ChangeQuery query;
+  query.skip_replica = (*reader)->replica_id();
+  auto page = store_->ReadChanges(query);
+  ASSERT_THAT(page, IsOk());
+  std::set<std::string> sent;
+  for (const v1::Change& c : page->changes) {
+    for (const std::string& f : FieldNames(c)) {
+      sent.insert(c.key().id() + "." + f);
+    }
+  }
+  EXPECT_THAT(sent, ::testing::Contains("m1.name"));
+  EXPECT_THAT(sent, ::testing::Not(::testing::Contains("m2.name")));
+}
+
 }  // namespace
 }  // namespace villagesync
