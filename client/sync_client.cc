@@ -410,19 +410,26 @@ class SyncRound {
     return save_();
   }
 
+  // Pushes the outbox page by page. The outbox is acknowledged up to the
+  // first page with a deferred change; the pages after it go all the same
+  // (one may hold a write the deferred change claims) and again next time.
   absl::Status PushOutbox() {
+    std::string cursor = state_.push_checkpoint();
+    const int deferred_before = report_->deferred;
     while (true) {
       ChangeQuery query;
-      query.after = state_.push_checkpoint();
+      query.after = cursor;
       query.own_writes_only = true;
       query.max_changes = options_.push_batch;
       VS_ASSIGN_OR_RETURN(ChangePage page, store_.ReadChanges(query));
-      std::string acknowledged = page.checkpoint;
-      VS_RETURN_IF_ERROR(PushPage(page, &acknowledged));
-      state_.set_push_checkpoint(std::move(acknowledged));
-      VS_RETURN_IF_ERROR(save_());
+      VS_RETURN_IF_ERROR(PushPage(page));
+      cursor = page.checkpoint;
+      if (report_->deferred == deferred_before) {
+        state_.set_push_checkpoint(cursor);
+        VS_RETURN_IF_ERROR(save_());
+      }
       if (options_.progress) options_.progress("push", report_->pushed);
-      if (!page.more || report_->deferred > 0) return absl::OkStatus();
+      if (!page.more) return absl::OkStatus();
     }
   }
 
@@ -500,11 +507,11 @@ class SyncRound {
     return response;
   }
 
-  // Pushes `page`. If the server defers a change, `*acknowledged` stays
-  // where the outbox was: the whole page goes again next time (what was
-  // applied comes back as a duplicate), so no field of a deferred record is
-  // skipped.
-  absl::Status PushPage(const ChangePage& page, std::string* acknowledged) {
+  // Pushes `page`, counting what the server did with each change. A
+  // deferred change is counted in `report_->deferred`: its page goes again
+  // next time (what was applied comes back as a duplicate), so no field of
+  // a deferred record is skipped.
+  absl::Status PushPage(const ChangePage& page) {
     v1::PushRequest request = RequestFor(page);
     if (request.changes_size() == 0) return absl::OkStatus();
     VS_ASSIGN_OR_RETURN(v1::PushResponse response, Send(request));
@@ -512,9 +519,8 @@ class SyncRound {
       const v1::Change& change = request.changes(i);
       const v1::ApplyResult& result = response.results(i);
       if (result.outcome() == v1::APPLY_OUTCOME_DEFERRED) {
-        report_->deferred = response.results_size() - i;
-        *acknowledged = state_.push_checkpoint();
-        break;
+        ++report_->deferred;
+        continue;
       }
       Tally(change, result, "");
       if (result.outcome() == v1::APPLY_OUTCOME_REJECTED) continue;

@@ -15,6 +15,14 @@
 #include "storage/validation.h"
 
 namespace villagesync {
+
+bool IsRetraction(const v1::FieldState& state, uint64_t replica) {
+  return state.siblings_size() == 0 && state.context_size() > 0 &&
+         std::all_of(
+             state.context().begin(), state.context().end(),
+             [replica](const v1::Dot& d) { return d.replica() == replica; });
+}
+
 namespace {
 
 uint64_t KnownOf(const KnownCounters& known, uint64_t replica) {
@@ -42,7 +50,7 @@ absl::Status CheckOwnValues(const v1::FieldState& state,
                             const std::string& name, uint64_t device,
                             const KnownCounters& known) {
   uint64_t limit = CounterLimit(known, device);
-  if (state.siblings_size() == 0) {
+  if (state.siblings_size() == 0 && !IsRetraction(state, device)) {
     return InvalidField(name,
                         "carries no value written by the pushing "
                         "replica: a device sends only its own writes");
@@ -71,7 +79,8 @@ absl::Status CheckOwnValues(const v1::FieldState& state,
 // A register whose every value is cleared, in a change that is neither a
 // delete nor a create, clears the field.
 bool ClearsField(const v1::FieldState& state) {
-  return std::all_of(state.siblings().begin(), state.siblings().end(),
+  return state.siblings_size() > 0 &&
+         std::all_of(state.siblings().begin(), state.siblings().end(),
                      [](const v1::Sibling& s) { return IsCleared(s.value()); });
 }
 
@@ -99,12 +108,21 @@ absl::Status CheckRequiredKept(const v1::CollectionSchema& schema,
   return absl::OkStatus();
 }
 
+// The highest counter of `replica` that `held` has seen (0: none).
+uint64_t HeldCounter(const CausalContext& held, uint64_t replica) {
+  for (const v1::Dot& h : held) {
+    if (h.replica() == replica) return h.counter();
+  }
+  return 0;
+}
+
 bool IsEmpty(const v1::FieldState& state) {
   return state.siblings_size() == 0 && state.context_size() == 0;
 }
 
-// Removes the values of other replicas from `state` (see KeepOwnValuesOnly);
-// false if no value of `replica` is left.
+// Leaves in `state` only what `replica` wrote (see KeepOwnValuesOnly);
+// false if no value of `replica` is left (`state` is then a retraction, or
+// empty if it holds no write of `replica` at all).
 bool KeepOwn(uint64_t replica, v1::FieldState* state) {
   auto* siblings = state->mutable_siblings();
   for (int i = siblings->size() - 1; i >= 0; --i) {
@@ -118,7 +136,12 @@ bool KeepOwn(uint64_t replica, v1::FieldState* state) {
     }
     siblings->DeleteSubrange(i, 1);
   }
-  return !siblings->empty();
+  if (!siblings->empty()) return true;
+  auto* context = state->mutable_context();
+  for (int j = context->size() - 1; j >= 0; --j) {
+    if (context->Get(j).replica() != replica) context->DeleteSubrange(j, 1);
+  }
+  return false;
 }
 
 }  // namespace
@@ -162,16 +185,25 @@ absl::Status CheckClaims(const v1::FieldState& incoming,
                          uint64_t device) {
   for (const v1::Dot& d : incoming.context()) {
     if (d.replica() == device || Covers(held, d)) continue;
-    uint64_t has = 0;
-    for (const v1::Dot& h : held) {
-      if (h.replica() == d.replica()) has = h.counter();
-    }
+    uint64_t has = HeldCounter(held, d.replica());
     return absl::UnavailableError(absl::StrCat(
         name, ".context: claims writes of replica ", Hex(d.replica()),
         " up to ", d.counter(), ", but this server holds them up to ", has,
         "; deferred until it has them (send it again later)"));
   }
   return absl::OkStatus();
+}
+
+void LimitClaims(const CausalContext& held, uint64_t device,
+                 v1::FieldState* incoming) {
+  CausalContext* context = incoming->mutable_context();
+  for (int i = context->size() - 1; i >= 0; --i) {
+    v1::Dot* claim = context->Mutable(i);
+    if (claim->replica() == device || Covers(held, *claim)) continue;
+    uint64_t has = HeldCounter(held, claim->replica());
+    claim->set_counter(has);
+    if (has == 0) context->DeleteSubrange(i, 1);
+  }
 }
 
 std::string NextLineage(
@@ -213,12 +245,11 @@ bool KeepOwnValuesOnly(uint64_t replica, v1::Change* change) {
   auto* fields = change->mutable_fields();
   for (int i = fields->size() - 1; i >= 0; --i) {
     if (KeepOwn(replica, fields->Mutable(i))) continue;
-    fields->DeleteSubrange(i, 1);
     change->set_creates(false);
+    if (IsEmpty(fields->Get(i))) fields->DeleteSubrange(i, 1);
   }
-  if (!IsEmpty(change->deletion()) &&
-      !KeepOwn(replica, change->mutable_deletion())) {
-    change->clear_deletion();
+  if (!IsEmpty(change->deletion())) {
+    KeepOwn(replica, change->mutable_deletion());
   }
   return !fields->empty() || !IsEmpty(change->deletion());
 }

@@ -60,6 +60,12 @@ absl::Status CheckClaims(const v1::FieldState& incoming,
                          const CausalContext& held, absl::string_view name,
                          uint64_t device);
 
+// Lowers the claims of `incoming`, a register of `device`'s, about other
+// replicas to what `held` has seen of them: the part of a change that
+// CheckClaims defers which this server can believe now.
+void LimitClaims(const CausalContext& held, uint64_t device,
+                 v1::FieldState* incoming);
+
 // True if `state` hands back writes this server sealed (see above).
 bool IsReturnedRegister(const v1::FieldState& state, absl::string_view field,
                         const SealCheck& sealed_here);
@@ -93,9 +99,16 @@ bool Forked(absl::string_view known, absl::string_view mine,
 // replica in a register (merged in by a pull after `replica`'s own edit) is
 // removed, and the context entry of its writer lowered below it, so the
 // change still claims only what `replica`'s own write had seen of that
-// writer. A register left without a value of `replica`'s is removed whole.
-// Returns false if nothing is left to send.
+// writer. A register left without a value of `replica`'s becomes a
+// retraction: no value, and a context of `replica`'s own entry only ("my
+// writes here up to n were superseded"), which lets a server that lost
+// them (a restore) believe the claims of the write that superseded them;
+// a register with no write of `replica`'s at all is removed. Returns false
+// if nothing is left to send.
 bool KeepOwnValuesOnly(uint64_t replica, v1::Change* change);
+
+// True if `state` is a retraction of `replica`'s (see KeepOwnValuesOnly).
+bool IsRetraction(const v1::FieldState& state, uint64_t replica);
 
 }  // namespace villagesync
 

@@ -218,8 +218,9 @@ class RecordStore {
   // results: REJECTED with INVALID_ARGUMENT naming the field for another
   // replica's value, a counter jump, an edit that clears a required field or
   // breaks a bound, or a second create of an append-only record; DEFERRED
-  // for a change claiming writes this store has not received, and for every
-  // change after it (none of them is applied or counted in the watermark).
+  // for a change claiming writes this store has not received (its values
+  // are applied with only the claims this store can check; the watermark
+  // stops before it).
   // FAILED_PRECONDITION with nothing applied if a change reuses a dot this
   // store holds with different content: the device's store was restored
   // from an older copy, and must take a new identity before it pushes.

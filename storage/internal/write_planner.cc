@@ -158,7 +158,8 @@ absl::Status CheckNotAfterDelete(const storage::StoredRecord& stored,
                                  const v1::Change& change) {
   for (const v1::Dot& deleted : DeleteDots(stored)) {
     for (const v1::FieldState& f : change.fields()) {
-      if (!Covers(f.context(), deleted)) continue;
+      // A register with no value (a retraction) writes nothing.
+      if (f.siblings_size() == 0 || !Covers(f.context(), deleted)) continue;
       return InvalidField("deletion",
                           "the record is deleted: writing it again re-creates "
                           "it, which sets the deletion marker");
@@ -177,6 +178,52 @@ void StampAuthor(const DevicePush& device, v1::Change* change) {
   };
   for (v1::FieldState& f : *change->mutable_fields()) stamp(&f);
   stamp(change->mutable_deletion());
+}
+
+// True if `retraction`, a register of `device`'s with no value, would
+// remove a value `held` has (a value of `device`'s it covers). Such a
+// retraction is not joined: it may only tell this store of writes it lost.
+bool RemovesHeldValue(const v1::FieldState& retraction,
+                      const v1::FieldState& held, uint64_t device) {
+  for (const v1::Sibling& s : held.siblings()) {
+    if (s.dot().replica() == device && Covers(retraction.context(), s.dot())) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Leaves out of `change`, a device's, every retraction that would remove a
+// value `stored` holds (see KeepOwnValuesOnly): the value that superseded
+// it has not reached this store yet, and will bring its own claims. With
+// `stored` null (no such record here), leaves out every retraction: a
+// record of contexts alone would show as an empty record. Returns how many
+// were left out.
+int DropRetractions(const storage::StoredRecord* stored, uint64_t device,
+                    v1::Change* change) {
+  static const storage::StoredField kNone;
+  auto removes = [&](const v1::FieldState& f, const v1::FieldState& held) {
+    return IsRetraction(f, device) &&
+           (stored == nullptr || RemovesHeldValue(f, held, device));
+  };
+  int dropped = 0;
+  auto* fields = change->mutable_fields();
+  for (int i = fields->size() - 1; i >= 0; --i) {
+    const storage::StoredField* held =
+        stored != nullptr ? FindStored(*stored, fields->Get(i).name())
+                          : nullptr;
+    if (removes(fields->Get(i), (held != nullptr ? *held : kNone).state())) {
+      fields->DeleteSubrange(i, 1);
+      ++dropped;
+    }
+  }
+  const v1::FieldState& deletion =
+      (stored != nullptr ? stored->deletion() : kNone).state();
+  if (removes(change->deletion(), deletion)) {
+    change->clear_deletion();
+    ++dropped;
+  }
+  return dropped;
 }
 
 // Lowers `replica`'s entry of `context` to at most `counter` (0 removes it).
@@ -438,11 +485,66 @@ v1::ApplyResult WritePlanner::ApplyFromDevice(const v1::Change& change,
   if (!slot.ok()) return Rejected(slot.status());
   absl::Status stored = CheckAgainstStored(**slot, change, device, sealed_here);
   if (absl::IsFailedPrecondition(stored)) *abort = stored;
-  if (absl::IsUnavailable(stored)) return Deferred(stored);
+  if (absl::IsUnavailable(stored)) {
+    return JoinBelievable(**slot, change, device, sealed_here, stored);
+  }
   if (!stored.ok()) return Rejected(stored);
+  return JoinFromDevice(change, device);
+}
+
+v1::ApplyResult WritePlanner::JoinFromDevice(const v1::Change& change,
+                                             const DevicePush& device) {
+  absl::StatusOr<Slot*> slot = Load(change.key());
+  if (!slot.ok()) return Rejected(slot.status());
   v1::Change stamped = change;
   StampAuthor(device, &stamped);
-  return JoinRemote(stamped);
+  bool exists = (*slot)->exists;
+  int dropped = DropRetractions(exists ? &(*slot)->record.stored : nullptr,
+                                device.replica, &stamped);
+  bool left = stamped.fields_size() > 0 ||
+              stamped.deletion().siblings_size() > 0 ||
+              stamped.deletion().context_size() > 0;
+  v1::ApplyResult joined;
+  joined.set_outcome(v1::APPLY_OUTCOME_DUPLICATE);
+  if (left) joined = JoinRemote(stamped);
+  if (exists || dropped == 0 ||
+      joined.outcome() == v1::APPLY_OUTCOME_REJECTED) {
+    return joined;
+  }
+  // Retractions of writes to a record not here yet go again later.
+  return Deferred(absl::UnavailableError(
+      "fields: retracts writes to a record this server does not hold yet; "
+      "send it again later"));
+}
+
+v1::ApplyResult WritePlanner::JoinBelievable(const Slot& slot,
+                                             const v1::Change& change,
+                                             const DevicePush& device,
+                                             const SealCheck& sealed_here,
+                                             const absl::Status& deferral) {
+  static const CausalContext kNothing;
+  v1::Change believable = change;
+  const storage::StoredRecord& stored = slot.record.stored;
+  for (v1::FieldState& f : *believable.mutable_fields()) {
+    if (IsReturnedRegister(f, f.name(), sealed_here)) continue;
+    const storage::StoredField* held =
+        slot.exists ? FindStored(stored, f.name()) : nullptr;
+    LimitClaims(held != nullptr ? held->state().context() : kNothing,
+                device.replica, &f);
+  }
+  if (!IsReturnedRegister(change.deletion(), "", sealed_here)) {
+    LimitClaims(stored.deletion().state().context(), device.replica,
+                believable.mutable_deletion());
+  }
+  if (!CheckAgainstStored(slot, believable, device, sealed_here).ok()) {
+    return Deferred(deferral);
+  }
+  v1::ApplyResult joined = JoinFromDevice(believable, device);
+  if (joined.outcome() == v1::APPLY_OUTCOME_REJECTED) return joined;
+  return Deferred(absl::UnavailableError(
+      absl::StrCat(deferral.message(),
+                   "; its values are kept meanwhile, as concurrent with "
+                   "what it claims")));
 }
 
 v1::ApplyResult WritePlanner::JoinRemote(const v1::Change& change) {
@@ -482,12 +584,6 @@ void WritePlanner::PlanApply(WriteJob* job) {
   uint64_t high = 0;
   bool deferring = false;
   for (const v1::Change* change : job->changes) {
-    if (deferring) {
-      job->results.push_back(Deferred(absl::UnavailableError(
-          "deferred behind an earlier change of this push (send it again "
-          "later)")));
-      continue;
-    }
     absl::Status abort;
     job->results.push_back(
         job->device == nullptr
@@ -497,9 +593,10 @@ void WritePlanner::PlanApply(WriteJob* job) {
       job->status = abort;
       return;
     }
-    deferring = job->results.back().outcome() == v1::APPLY_OUTCOME_DEFERRED;
     // A device re-sends from its first deferred change: the watermark must
-    // not pass it.
+    // not pass it (the changes after it are applied all the same).
+    deferring = deferring ||
+                job->results.back().outcome() == v1::APPLY_OUTCOME_DEFERRED;
     if (!deferring) high = std::max(high, change->seq());
   }
   if (job->source_replica != 0 && high > 0) {

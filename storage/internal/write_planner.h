@@ -124,6 +124,21 @@ class WritePlanner {
                                   const SealCheck& sealed_here);
   // Joins a validated `change` into its record and says what happened.
   v1::ApplyResult JoinRemote(const v1::Change& change);
+  // JoinRemote with the device's user as the author of its values, and
+  // without retractions that would remove a value this store holds. A
+  // retraction of a record this store lacks is DEFERRED.
+  v1::ApplyResult JoinFromDevice(const v1::Change& change,
+                                 const DevicePush& device);
+  // A device's change that claims writes this store lacks (`deferral`): its
+  // values are joined now with only the claims this store can check, and it
+  // is DEFERRED, so the device sends it again until every claim holds. Two
+  // devices whose changes claim each other's writes (both lost in a restore)
+  // so never wait on each other. Nothing is joined if the limited change is
+  // still deferred (an edit after a re-creation this store lacks).
+  v1::ApplyResult JoinBelievable(const Slot& slot, const v1::Change& change,
+                                 const DevicePush& device,
+                                 const SealCheck& sealed_here,
+                                 const absl::Status& deferral);
   void PlanReidentify(WriteJob* job);
   // Gives each value of `old_writer` in `state` a new dot of this writer
   // (see RecordStore::TakeNewIdentity); false if it had none.

@@ -122,5 +122,87 @@ TEST_F(RestoreTest, AServerRestoredFromABackupNeverReusesADotAndConverges) {
   EXPECT_EQ(county_.GetJson("admin", id), on_phone);
 }
 
+// Found by the deterministic simulation (tests/sim): after a restore, each
+// phone's next edit claims the other's lost write. Neither may wait on the
+// other: both are kept at once, and the later edit wins once its claim
+// holds.
+TEST_F(RestoreTest, EditsClaimingEachOthersLostWritesBothArriveAndConverge) {
+  county_.Init("phone", county_.zhou());
+  county_.Init("laptop", county_.wang());
+  std::string id = county_.NewMember("phone");
+  county_.Sync("phone");
+  county_.Sync("laptop");
+  county_.KillServer();
+  std::filesystem::copy(county_.DataDir(), county_.DataDir() + "-backup",
+                        std::filesystem::copy_options::recursive);
+  ASSERT_THAT(county_.StartServer(), IsOk());
+  // The phone writes, the laptop overwrites having seen it, the phone
+  // overwrites having seen that: 教师 < 干部 < 农民.
+  county_.Put("phone", id, {"occupation=教师"});
+  county_.Sync("phone");
+  county_.Sync("laptop");
+  county_.Put("laptop", id, {"occupation=干部"});
+  county_.Sync("laptop");
+  county_.Sync("phone");
+  county_.Put("phone", id, {"occupation=农民"});
+  // The server comes back from before all three: the laptop's 干部 claims
+  // 教师, the phone's 农民 claims 干部, and the server has neither.
+  county_.KillServer();
+  RestoreBackup(county_.DataDir() + "-backup", county_.DataDir());
+  ASSERT_THAT(county_.StartServer(), IsOk());
+  for (int round = 0; round < 2; ++round) {
+    for (const char* device : {"phone", "laptop"}) {
+      county_.Cli({"--store", county_.Dir(device), "sync"});
+    }
+  }
+  for (const char* device : {"phone", "laptop", "admin"}) {
+    std::string synced = county_.Sync(device);
+    EXPECT_THAT(synced, ::testing::Not(HasSubstr("deferred"))) << device;
+  }
+  std::string on_phone = county_.GetJson("phone", id);
+  EXPECT_THAT(on_phone, HasSubstr("农民"));
+  EXPECT_THAT(on_phone, HasSubstr("\"conflicts\":[]"));
+  EXPECT_EQ(county_.GetJson("laptop", id), on_phone);
+  EXPECT_EQ(county_.GetJson("admin", id), on_phone);
+}
+
+// Found by the deterministic simulation (tests/sim): the laptop's edit
+// claims the phone's earlier one, which the phone no longer holds (the
+// laptop's superseded it) and a restored server never received. The phone
+// retracts it ("mine up to here were superseded"), so the laptop's claim
+// holds and its edit is no longer deferred.
+TEST_F(RestoreTest, AWriteSupersededBeforeARestoreIsRetractedByItsWriter) {
+  county_.Init("phone", county_.zhou());
+  county_.Init("laptop", county_.wang());
+  std::string id = county_.NewMember("phone");
+  county_.Sync("phone");
+  county_.Sync("laptop");
+  county_.KillServer();
+  std::filesystem::copy(county_.DataDir(), county_.DataDir() + "-backup",
+                        std::filesystem::copy_options::recursive);
+  ASSERT_THAT(county_.StartServer(), IsOk());
+  county_.Put("phone", id, {"occupation=教师"});
+  county_.Sync("phone");
+  county_.Sync("laptop");
+  county_.Put("laptop", id, {"occupation=干部"});
+  county_.Sync("laptop");
+  county_.Sync("phone");
+  county_.KillServer();
+  RestoreBackup(county_.DataDir() + "-backup", county_.DataDir());
+  ASSERT_THAT(county_.StartServer(), IsOk());
+  for (const char* device : {"phone", "laptop"}) {
+    county_.Cli({"--store", county_.Dir(device), "sync"});
+  }
+  for (const char* device : {"phone", "laptop", "admin"}) {
+    std::string synced = county_.Sync(device);
+    EXPECT_THAT(synced, ::testing::Not(HasSubstr("deferred"))) << device;
+  }
+  std::string on_laptop = county_.GetJson("laptop", id);
+  EXPECT_THAT(on_laptop, HasSubstr("干部"));
+  EXPECT_THAT(on_laptop, HasSubstr("\"conflicts\":[]"));
+  EXPECT_EQ(county_.GetJson("phone", id), on_laptop);
+  EXPECT_EQ(county_.GetJson("admin", id), on_laptop);
+}
+
 }  // namespace
 }  // namespace villagesync

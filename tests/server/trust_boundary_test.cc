@@ -4,7 +4,9 @@
 // devices' ids and watermarks, a forged author, an undelete without the
 // right to delete, holes in validation) is refused with the stated code, the
 // server's state stays as it was (a full admin pull compared before and
-// after), and the victim's later edits arrive and converge.
+// after), and the victim's later edits arrive and converge. A change whose
+// claims the server cannot check yet is deferred: its claims supersede
+// nothing, and its own value is kept meanwhile as a concurrent write.
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/conflict_inbox.h"
+#include "storage/causal_context.h"
 #include "storage/device_writes.h"
 #include "storage/resolution.h"
 #include "tests/testing/county.h"
@@ -167,6 +170,45 @@ class TrustBoundaryTest : public ::testing::Test {
     EXPECT_EQ(Visible((*fresh)->store(), m1, "phone"), phone);
   }
 
+  // A deferred change's claims were not believed: the server's register for
+  // m1's `field` has seen none of `claims` (the change's own value may be
+  // kept beside the others, as a device may always write concurrently), and
+  // every value it held before is still there.
+  void ExpectClaimsNotBelieved(const std::string& field,
+                               const std::vector<v1::Dot>& claims,
+                               const std::vector<v1::Sibling>& held_before) {
+    auto record = county_.server().store().Get(Key(kVillage, "members", "m1"));
+    ASSERT_THAT(record, IsOk());
+    const v1::FieldState* state = nullptr;
+    for (const storage::StoredField& f : record->stored.fields()) {
+      if (f.state().name() == field) state = &f.state();
+    }
+    ASSERT_NE(state, nullptr) << field;
+    for (const v1::Dot& claim : claims) {
+      EXPECT_FALSE(Covers(state->context(), claim))
+          << field << " believed a claim of " << claim.ShortDebugString();
+    }
+    for (const v1::Sibling& before : held_before) {
+      bool kept = false;
+      for (const v1::Sibling& s : state->siblings()) {
+        kept = kept || DotEqual(s.dot(), before.dot());
+      }
+      EXPECT_TRUE(kept) << field << " lost " << before.ShortDebugString();
+    }
+  }
+
+  // The values the server holds for m1's `field`.
+  std::vector<v1::Sibling> HeldValues(const std::string& field) {
+    auto record = county_.server().store().Get(Key(kVillage, "members", "m1"));
+    std::vector<v1::Sibling> values;
+    if (!record.ok()) return values;
+    for (const storage::StoredField& f : record->stored.fields()) {
+      if (f.state().name() != field) continue;
+      values.assign(f.state().siblings().begin(), f.state().siblings().end());
+    }
+    return values;
+  }
+
   uint64_t victim_replica() { return victim_->store().replica_id(); }
 
   TestCounty county_;
@@ -195,15 +237,20 @@ TEST_F(TrustBoundaryTest, APushCarryingTheServersOwnDotIsRejected) {
   ASSERT_NO_FATAL_FAILURE(ExpectVictimEditsArrive("13800000001"));
 }
 
-TEST_F(TrustBoundaryTest, AContextClaimingWritesNoOneMadeIsDeferredNotApplied) {
+TEST_F(TrustBoundaryTest,
+       AContextClaimingWritesNoOneMadeIsDeferredAndSupersedesNothing) {
   // The attacker's own write, claiming to have seen every write the victim
   // and the server will ever make.
   uint64_t server = county_.server().store().writer_id();
-  ExpectRefused(Forged("phone", "13000000000", DotOf(kAttackerReplica, 1),
-                       {DotOf(victim_replica(), kHuge), DotOf(server, kHuge)}),
-                v1::APPLY_OUTCOME_DEFERRED, grpc::UNAVAILABLE, "context");
-  ExpectUnchanged();
+  std::vector<v1::Dot> claims = {DotOf(victim_replica(), kHuge),
+                                 DotOf(server, kHuge)};
+  std::vector<v1::Sibling> before = HeldValues("phone");
+  ExpectRefused(
+      Forged("phone", "13000000000", DotOf(kAttackerReplica, 1), claims),
+      v1::APPLY_OUTCOME_DEFERRED, grpc::UNAVAILABLE, "context");
+  ExpectClaimsNotBelieved("phone", claims, before);
   ASSERT_NO_FATAL_FAILURE(ExpectVictimEditsArrive("13800000001"));
+  ExpectClaimsNotBelieved("phone", claims, {});
 }
 
 TEST_F(TrustBoundaryTest, ACounterJumpingFarAheadIsRejectedNamingTheDot) {
@@ -354,12 +401,25 @@ TEST_F(TrustBoundaryTest, AUserWhoMayNotDeleteCannotUndelete) {
 }
 
 TEST_F(TrustBoundaryTest, ARegisterWithNoValueOfTheDevicesOwnIsRejected) {
-  // Context only: it would clear the victim's value without writing one.
-  v1::Change change = Forged("name", "x", DotOf(kAttackerReplica, 1));
+  // Context only, claiming the victim's write: it would clear the victim's
+  // value without writing one.
+  v1::RecordKey m1 = Key(kVillage, "members", "m1");
+  auto victim_counter = county_.server().store().KnownCounter(victim_replica());
+  ASSERT_THAT(victim_counter, IsOk());
+  v1::Change change = Forged("name", "x", DotOf(kAttackerReplica, 1),
+                             {DotOf(victim_replica(), *victim_counter)});
   change.mutable_fields(0)->clear_siblings();
   ExpectRefused(change, v1::APPLY_OUTCOME_REJECTED, grpc::INVALID_ARGUMENT,
                 "fields.name");
   ExpectUnchanged();
+  // A context of its own writes only (a retraction: "mine up to 1 were
+  // superseded") clears nothing.
+  change = Forged("name", "x", DotOf(kAttackerReplica, 1));
+  change.mutable_fields(0)->clear_siblings();
+  v1::ApplyResult result;
+  ASSERT_TRUE(Push(attacker_token_, kAttackerReplica, change, &result).ok());
+  EXPECT_NE(result.outcome(), v1::APPLY_OUTCOME_REJECTED) << result.reason();
+  EXPECT_EQ(Visible(county_.server().store(), m1, "name"), "李建国");
 }
 
 TEST_F(TrustBoundaryTest, AClaimIsCheckedAgainstTheFieldNotTheWholeReplica) {
@@ -372,11 +432,12 @@ TEST_F(TrustBoundaryTest, AClaimIsCheckedAgainstTheFieldNotTheWholeReplica) {
   before_ = FullPull();
   auto victim_counter = county_.server().store().KnownCounter(victim_replica());
   ASSERT_THAT(victim_counter, IsOk());
-  ExpectRefused(Forged("occupation", "农民", DotOf(kAttackerReplica, 1),
-                       {DotOf(victim_replica(), *victim_counter)}),
-                v1::APPLY_OUTCOME_DEFERRED, grpc::UNAVAILABLE,
-                "fields.occupation.context");
-  ExpectUnchanged();
+  std::vector<v1::Dot> claims = {DotOf(victim_replica(), *victim_counter)};
+  ExpectRefused(
+      Forged("occupation", "农民", DotOf(kAttackerReplica, 1), claims),
+      v1::APPLY_OUTCOME_DEFERRED, grpc::UNAVAILABLE,
+      "fields.occupation.context");
+  ExpectClaimsNotBelieved("occupation", claims, {});
 }
 
 TEST_F(TrustBoundaryTest, AWriteToADeletedRecordMustReCreateIt) {
@@ -410,7 +471,12 @@ TEST_F(TrustBoundaryTest, AnEditAfterAReCreationTheServerLacksIsDeferred) {
   seen.push_back(DotOf(kRecreatingReplica, 3));
   ExpectRefused(Forged("occupation", "农民", DotOf(kAttackerReplica, 1), seen),
                 v1::APPLY_OUTCOME_DEFERRED, grpc::UNAVAILABLE, "context");
-  ExpectUnchanged();
+  // Meanwhile the edit is kept as one made without seeing the delete: a
+  // conflict of the delete and the edit, until the re-creation arrives.
+  ExpectClaimsNotBelieved("occupation", seen, {});
+  auto conflicts = county_.server().store().ListConflicts({});
+  ASSERT_THAT(conflicts, IsOk());
+  EXPECT_THAT(*conflicts, ::testing::SizeIs(1));
 }
 
 TEST_F(TrustBoundaryTest, AnEditThatClearsARequiredFieldIsRejected) {
