@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "proto/status_macros.h"
 #include "storage/causal_context.h"
 #include "storage/device_writes.h"
@@ -52,7 +53,8 @@ struct Message {
   std::string checkpoint;  // where the page or acknowledgement ends
   uint64_t received_seq = 0;
   bool more = false;
-  bool restart = false;  // the position was refused: read from the start
+  bool restart = false;   // the position was refused: read from the start
+  bool deferred = false;  // a change of the push was deferred
   std::string scope;
 };
 
@@ -70,6 +72,8 @@ struct DeviceState {
   int home = 0;
   std::string scope = kNarrowScope;
   std::string push_checkpoint;  // the outbox acknowledged up to here
+  std::string push_cursor;      // where this sync's next page starts
+  bool sync_deferred = false;   // a page of this sync had a deferred change
   uint64_t pushed_seq = 0;      // the home server's watermark for us
   std::string pull_checkpoint[kServers];
 };
@@ -197,6 +201,12 @@ class Simulation {
     }
     VS_RETURN_IF_ERROR(change.status());
     ++figures_.edits;
+    if (const char* trace = std::getenv("VILLAGESYNC_SIM_TRACE")) {
+      if (key.id() == trace)
+        std::fprintf(stderr, "op %lld edit on %d: %s\n",
+                     static_cast<long long>(figures_.operations), node,
+                     change->ShortDebugString().c_str());
+    }
     Remember(*change);
     return absl::OkStatus();
   }
@@ -223,11 +233,25 @@ class Simulation {
     return absl::OkStatus();
   }
 
-  // A page of `node`'s outbox to `server`, and a pull request.
+  // The outbox from the acknowledged position and a pull request (as the
+  // client's sync does after Hello).
   absl::Status SendPushAndPull(int node, int server) {
     DeviceState& device = Device(node);
+    device.push_cursor = device.push_checkpoint;
+    device.sync_deferred = false;
+    VS_RETURN_IF_ERROR(SendPushPage(node, server));
+    Message pull = NewMessage(Kind::kPull, node, server);
+    pull.after = device.pull_checkpoint[server];
+    pull.scope = device.scope;
+    Send(std::move(pull));
+    return absl::OkStatus();
+  }
+
+  // The outbox page at the device's cursor to `server`.
+  absl::Status SendPushPage(int node, int server) {
+    DeviceState& device = Device(node);
     ChangeQuery query;
-    query.after = device.push_checkpoint;
+    query.after = device.push_cursor;
     query.own_writes_only = true;
     query.max_changes = 1 + rng_() % 20;
     VS_ASSIGN_OR_RETURN(ChangePage page, Store(node).ReadChanges(query));
@@ -239,15 +263,12 @@ class Simulation {
         push.changes.push_back(std::move(change));
       }
     }
-    push.after = device.push_checkpoint;
+    push.after = device.push_cursor;
     push.checkpoint = page.checkpoint;
+    push.more = page.more;
     if (!push.changes.empty() || page.checkpoint != push.after) {
       Send(std::move(push));
     }
-    Message pull = NewMessage(Kind::kPull, node, server);
-    pull.after = device.pull_checkpoint[server];
-    pull.scope = device.scope;
-    Send(std::move(pull));
     return absl::OkStatus();
   }
 
@@ -334,15 +355,16 @@ class Simulation {
     Message ack = NewMessage(Kind::kPushAck, m.to, m.from);
     ack.after = m.after;
     ack.checkpoint = m.checkpoint;
+    ack.more = m.more;
+    ack.changes = m.changes;  // only counted, for figures
     for (const v1::ApplyResult& result : results) {
       if (result.outcome() == v1::APPLY_OUTCOME_DEFERRED) {
-        ack.checkpoint = m.after;  // the whole page goes again later
-        Fault("deferred push");
+        ack.deferred = true;  // the page goes again at the next sync
         if (std::getenv("VILLAGESYNC_SIM_DEBUG") != nullptr && quiescing_) {
           std::fprintf(stderr, "deferred %d->%d: %s\n", m.from, m.to,
                        result.reason().c_str());
         }
-        break;
+        continue;
       }
       if (result.outcome() == v1::APPLY_OUTCOME_REJECTED) {
         ++figures_.rejected;
@@ -364,9 +386,7 @@ class Simulation {
         }
       }
     }
-    if (ack.checkpoint != m.after) {
-      ack.changes = m.changes;  // only counted, for figures
-    }
+    if (ack.deferred) Fault("deferred push");
     VS_ASSIGN_OR_RETURN(ack.received_seq,
                         Store(m.to).Watermark(device.replica));
     Send(std::move(ack));
@@ -378,6 +398,7 @@ class Simulation {
     Message page =
         NewMessage(peer ? Kind::kPeerPage : Kind::kPullPage, m.to, m.from);
     page.after = m.after;
+    page.scope = m.scope;
     ChangeQuery query;
     query.after = m.after;
     query.max_changes = 1 + rng_() % 30;
@@ -426,21 +447,32 @@ class Simulation {
     return SendPushAndPull(m.to, m.from);
   }
 
+  // The outbox is acknowledged up to the first page with a deferred change;
+  // the pages after it go all the same (one may hold a write the deferred
+  // change claims), and again at the next sync.
   absl::Status OnPushAck(const Message& m) {
     DeviceState& device = Device(m.to);
-    if (m.from != device.home || m.after != device.push_checkpoint) {
+    if (m.from != device.home || m.after != device.push_cursor) {
       return absl::OkStatus();  // stale
     }
-    device.push_checkpoint = m.checkpoint;
+    device.sync_deferred = device.sync_deferred || m.deferred;
+    device.push_cursor = m.checkpoint;
+    if (!device.sync_deferred) {
+      device.push_checkpoint = m.checkpoint;
+      figures_.acknowledged += static_cast<int64_t>(m.changes.size());
+    }
     device.pushed_seq = m.received_seq;
-    figures_.acknowledged += static_cast<int64_t>(m.changes.size());
-    return absl::OkStatus();
+    return m.more ? SendPushPage(m.to, m.from) : absl::OkStatus();
   }
 
   absl::Status OnPullPage(const Message& m) {
     DeviceState& device = Device(m.to);
     std::string& position = device.pull_checkpoint[m.from];
-    if (m.after != position) return absl::OkStatus();  // stale
+    // Stale: another position, or read in a scope the device has left (a
+    // page of the narrower scope would step over the wider one's records).
+    if (m.after != position || m.scope != device.scope) {
+      return absl::OkStatus();
+    }
     if (m.restart) {
       position.clear();
       return absl::OkStatus();
@@ -517,6 +549,7 @@ class Simulation {
     if (widen) {
       for (std::string& position : device.pull_checkpoint) position.clear();
       device.push_checkpoint.clear();
+      device.push_cursor.clear();
       device.pushed_seq = 0;
     }
     Fault("scope change");
@@ -544,18 +577,37 @@ class Simulation {
       }
     }
     VS_RETURN_IF_ERROR(DrainInOrder());
-    for (int round = 0; round < 4; ++round) {
-      for (int step = 0; step < 200; ++step) {
-        for (int s = 0; s < kServers; ++s) {
-          VS_RETURN_IF_ERROR(StartPeerPull(s));
-        }
-        for (int d = 0; d < options_.devices; ++d) {
-          VS_RETURN_IF_ERROR(StartSync(kServers + d));
-        }
-        VS_RETURN_IF_ERROR(DrainInOrder());
+    // Rounds of every exchange, until one changes nothing (every reader is
+    // at the end of what it reads): a fixed point.
+    for (int step = 0; step < 800; ++step) {
+      std::string before = Positions();
+      for (int s = 0; s < kServers; ++s) {
+        VS_RETURN_IF_ERROR(StartPeerPull(s));
       }
+      for (int d = 0; d < options_.devices; ++d) {
+        VS_RETURN_IF_ERROR(StartSync(kServers + d));
+      }
+      VS_RETURN_IF_ERROR(DrainInOrder());
+      if (Positions() == before) break;
     }
     return absl::OkStatus();
+  }
+
+  // Every replica's last sequence and every reader's position.
+  std::string Positions() {
+    std::string text;
+    for (const auto& store : stores_) {
+      absl::StrAppend(&text, store->last_seq(), ";");
+    }
+    for (const std::string& p : peer_checkpoint_)
+      absl::StrAppend(&text, p, ";");
+    for (const DeviceState& d : devices_) {
+      absl::StrAppend(&text, d.push_checkpoint, ";", d.pushed_seq, ";");
+      for (const std::string& p : d.pull_checkpoint) {
+        absl::StrAppend(&text, p, ";");
+      }
+    }
+    return text;
   }
 
   // The replica's records as text: every register's values with their dots
@@ -637,6 +689,13 @@ class Simulation {
         if (std::getenv("VILLAGESYNC_SIM_DEBUG") != nullptr) {
           std::fprintf(stderr, "node %zu differs from the county server\n",
                        node);
+          std::vector<std::string> a = absl::StrSplit(county, '\n');
+          std::vector<std::string> b = absl::StrSplit(other, '\n');
+          for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+            if (a[i] == b[i]) continue;
+            std::fprintf(stderr, "  county: %s\n  node:   %s\n", a[i].c_str(),
+                         b[i].c_str());
+          }
         }
       }
     }
@@ -650,6 +709,12 @@ class Simulation {
                        write.field.c_str(),
                        static_cast<unsigned long long>(write.dot.replica()),
                        static_cast<unsigned long long>(write.dot.counter()));
+          for (size_t n = 0; n < stores_.size(); ++n) {
+            auto r = Store(static_cast<int>(n)).Get(write.key);
+            std::fprintf(stderr, "  node %zu: %s\n", n,
+                         r.ok() ? r->stored.ShortDebugString().c_str()
+                                : r.status().ToString().c_str());
+          }
         }
       }
     }

@@ -11,14 +11,17 @@
 //
 // The sync protocol is modeled here on the stores' own primitives as the
 // device client and the peer worker use them: the outbox
-// (ChangeQuery::own_writes_only) pushed through ApplyFromDevice (the trust
-// boundary), acknowledgements and the server's watermark rewinding a
-// device's outbox after a restore (Hello), paged pulls from checkpoints that
-// a restored server refuses, and peers pulling each other's change log. The
-// same seed replays the same run exactly (ids and clocks are seeded too).
+// (ChangeQuery::own_writes_only) pushed page by page through ApplyFromDevice
+// (the trust boundary; acknowledged up to the first page with a deferred
+// change, later pages sent all the same), acknowledgements and the server's
+// watermark rewinding a device's outbox after a restore (Hello), paged
+// pulls from checkpoints that a restored server refuses, and peers pulling
+// each other's change log. The same seed replays the same run exactly (ids
+// and clocks are seeded too).
 // VILLAGESYNC_SIM_DEBUG=1 prints deferrals during quiescence, rejections,
-// lost writes and diverging replicas; VILLAGESYNC_SIM_TRACE=<record id>
-// prints every push of that record and its outcome.
+// lost writes (with the record on every replica) and the records where a
+// replica diverges; VILLAGESYNC_SIM_TRACE=<record id> prints every edit and
+// push of that record and the push's outcome.
 #ifndef VILLAGESYNC_TESTS_SIM_SIM_H_
 #define VILLAGESYNC_TESTS_SIM_SIM_H_
 
