@@ -35,6 +35,63 @@ class RestoreTest : public ::testing::Test {
     std::filesystem::rename(from, to);
   }
 
+  // The server stopped, its data dir copied aside, and started again.
+  void BackUpServer() {
+    county_.KillServer();
+    std::filesystem::copy(county_.DataDir(), county_.DataDir() + "-backup",
+                          std::filesystem::copy_options::recursive);
+    ASSERT_THAT(county_.StartServer(), IsOk());
+  }
+  // The server stopped and brought back from that copy.
+  void RestoreServer() {
+    county_.KillServer();
+    RestoreBackup(county_.DataDir() + "-backup", county_.DataDir());
+    ASSERT_THAT(county_.StartServer(), IsOk());
+  }
+
+  // A member the phone made, on the laptop too, and then a server backup.
+  std::string MemberOnBothDevicesThenABackup() {
+    county_.Init("phone", county_.zhou());
+    county_.Init("laptop", county_.wang());
+    std::string id = county_.NewMember("phone");
+    county_.Sync("phone");
+    county_.Sync("laptop");
+    BackUpServer();
+    return id;
+  }
+
+  // The phone writes 教师; the laptop, having seen it, 干部; the phone
+  // sees that.
+  void LaptopOverwritesThePhone(const std::string& id) {
+    county_.Put("phone", id, {"occupation=教师"});
+    county_.Sync("phone");
+    county_.Sync("laptop");
+    county_.Put("laptop", id, {"occupation=干部"});
+    county_.Sync("laptop");
+    county_.Sync("phone");
+  }
+
+  // After `rounds` syncs of both devices (deferrals allowed), every device
+  // syncs with nothing deferred and shows `id`'s occupation as `value`,
+  // with no conflict, the same everywhere.
+  void ExpectSettled(const std::string& id, const std::string& value,
+                     int rounds) {
+    for (int round = 0; round < rounds; ++round) {
+      for (const char* device : {"phone", "laptop"}) {
+        county_.Cli({"--store", county_.Dir(device), "sync"});
+      }
+    }
+    for (const char* device : {"phone", "laptop", "admin"}) {
+      std::string synced = county_.Sync(device);
+      EXPECT_THAT(synced, ::testing::Not(HasSubstr("deferred"))) << device;
+    }
+    std::string on_phone = county_.GetJson("phone", id);
+    EXPECT_THAT(on_phone, HasSubstr("\"occupation\":\"" + value + "\""));
+    EXPECT_THAT(on_phone, HasSubstr("\"conflicts\":[]"));
+    EXPECT_EQ(county_.GetJson("laptop", id), on_phone);
+    EXPECT_EQ(county_.GetJson("admin", id), on_phone);
+  }
+
   testing::TempDir dir_;
   testing::CliCounty county_{VILLAGESYNCD_PATH, VILLAGESYNC_CLI_PATH,
                              dir_.path()};
@@ -87,19 +144,14 @@ TEST_F(RestoreTest, AServerRestoredFromABackupNeverReusesADotAndConverges) {
   std::string conflict_id =
       absl::StrCat("members/", kVillage, "/", id, "/phone");
   // The server is backed up (stopped, its dir copied), then resolves.
-  county_.KillServer();
-  std::filesystem::copy(county_.DataDir(), county_.DataDir() + "-backup",
-                        std::filesystem::copy_options::recursive);
-  ASSERT_THAT(county_.StartServer(), IsOk());
+  ASSERT_NO_FATAL_FAILURE(BackUpServer());
   county_.Ok({"--store", county_.Dir("admin"), "conflicts", "resolve",
               conflict_id, "--pick", "1", "--reason", "核对了花名册"});
   county_.Sync("phone");
   county_.Sync("laptop");
   // Disaster: the server comes back from the backup and the conflict is
   // resolved again, the other way.
-  county_.KillServer();
-  RestoreBackup(county_.DataDir() + "-backup", county_.DataDir());
-  ASSERT_THAT(county_.StartServer(), IsOk());
+  ASSERT_NO_FATAL_FAILURE(RestoreServer());
   county_.Ok({"--store", county_.Dir("admin"), "conflicts", "resolve",
               conflict_id, "--pick", "2", "--reason", "再次核对"});
   // The devices hand the lost resolution back; both decisions stand on
@@ -127,43 +179,14 @@ TEST_F(RestoreTest, AServerRestoredFromABackupNeverReusesADotAndConverges) {
 // other: both are kept at once, and the later edit wins once its claim
 // holds.
 TEST_F(RestoreTest, EditsClaimingEachOthersLostWritesBothArriveAndConverge) {
-  county_.Init("phone", county_.zhou());
-  county_.Init("laptop", county_.wang());
-  std::string id = county_.NewMember("phone");
-  county_.Sync("phone");
-  county_.Sync("laptop");
-  county_.KillServer();
-  std::filesystem::copy(county_.DataDir(), county_.DataDir() + "-backup",
-                        std::filesystem::copy_options::recursive);
-  ASSERT_THAT(county_.StartServer(), IsOk());
-  // The phone writes, the laptop overwrites having seen it, the phone
-  // overwrites having seen that: 教师 < 干部 < 农民.
-  county_.Put("phone", id, {"occupation=教师"});
-  county_.Sync("phone");
-  county_.Sync("laptop");
-  county_.Put("laptop", id, {"occupation=干部"});
-  county_.Sync("laptop");
-  county_.Sync("phone");
+  std::string id = MemberOnBothDevicesThenABackup();
+  // 教师 < 干部, and then the phone overwrites having seen it: 农民.
+  LaptopOverwritesThePhone(id);
   county_.Put("phone", id, {"occupation=农民"});
   // The server comes back from before all three: the laptop's 干部 claims
   // 教师, the phone's 农民 claims 干部, and the server has neither.
-  county_.KillServer();
-  RestoreBackup(county_.DataDir() + "-backup", county_.DataDir());
-  ASSERT_THAT(county_.StartServer(), IsOk());
-  for (int round = 0; round < 2; ++round) {
-    for (const char* device : {"phone", "laptop"}) {
-      county_.Cli({"--store", county_.Dir(device), "sync"});
-    }
-  }
-  for (const char* device : {"phone", "laptop", "admin"}) {
-    std::string synced = county_.Sync(device);
-    EXPECT_THAT(synced, ::testing::Not(HasSubstr("deferred"))) << device;
-  }
-  std::string on_phone = county_.GetJson("phone", id);
-  EXPECT_THAT(on_phone, HasSubstr("农民"));
-  EXPECT_THAT(on_phone, HasSubstr("\"conflicts\":[]"));
-  EXPECT_EQ(county_.GetJson("laptop", id), on_phone);
-  EXPECT_EQ(county_.GetJson("admin", id), on_phone);
+  ASSERT_NO_FATAL_FAILURE(RestoreServer());
+  ExpectSettled(id, "农民", 2);
 }
 
 // Found by the deterministic simulation (tests/sim): the laptop's edit
@@ -172,36 +195,10 @@ TEST_F(RestoreTest, EditsClaimingEachOthersLostWritesBothArriveAndConverge) {
 // retracts it ("mine up to here were superseded"), so the laptop's claim
 // holds and its edit is no longer deferred.
 TEST_F(RestoreTest, AWriteSupersededBeforeARestoreIsRetractedByItsWriter) {
-  county_.Init("phone", county_.zhou());
-  county_.Init("laptop", county_.wang());
-  std::string id = county_.NewMember("phone");
-  county_.Sync("phone");
-  county_.Sync("laptop");
-  county_.KillServer();
-  std::filesystem::copy(county_.DataDir(), county_.DataDir() + "-backup",
-                        std::filesystem::copy_options::recursive);
-  ASSERT_THAT(county_.StartServer(), IsOk());
-  county_.Put("phone", id, {"occupation=教师"});
-  county_.Sync("phone");
-  county_.Sync("laptop");
-  county_.Put("laptop", id, {"occupation=干部"});
-  county_.Sync("laptop");
-  county_.Sync("phone");
-  county_.KillServer();
-  RestoreBackup(county_.DataDir() + "-backup", county_.DataDir());
-  ASSERT_THAT(county_.StartServer(), IsOk());
-  for (const char* device : {"phone", "laptop"}) {
-    county_.Cli({"--store", county_.Dir(device), "sync"});
-  }
-  for (const char* device : {"phone", "laptop", "admin"}) {
-    std::string synced = county_.Sync(device);
-    EXPECT_THAT(synced, ::testing::Not(HasSubstr("deferred"))) << device;
-  }
-  std::string on_laptop = county_.GetJson("laptop", id);
-  EXPECT_THAT(on_laptop, HasSubstr("干部"));
-  EXPECT_THAT(on_laptop, HasSubstr("\"conflicts\":[]"));
-  EXPECT_EQ(county_.GetJson("phone", id), on_laptop);
-  EXPECT_EQ(county_.GetJson("admin", id), on_laptop);
+  std::string id = MemberOnBothDevicesThenABackup();
+  LaptopOverwritesThePhone(id);
+  ASSERT_NO_FATAL_FAILURE(RestoreServer());
+  ExpectSettled(id, "干部", 1);
 }
 
 }  // namespace
