@@ -8,7 +8,6 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "server/data_dir.h"
 #include "tests/testing/county.h"
 #include "tests/testing/processes.h"
 #include "tests/testing/records.h"
@@ -37,16 +36,10 @@ void AddMembers(SyncClient& device, int n) {
 
 TEST(CallPolicyTest, AServerBackAfterARestartIsReachedWithinTwoSeconds) {
   testing::TempDir dir;
-  std::string data_dir = dir.Sub("server");
-  auto token = Bootstrap(data_dir);
-  ASSERT_THAT(token, IsOk());
   ServerProcess server(VILLAGESYNCD_PATH);
-  auto address = server.Start(data_dir, "127.0.0.1:0", dir.Sub("log1"));
-  ASSERT_THAT(address, IsOk());
-  auto device = SyncClient::Open(dir.Sub("phone"));
-  ASSERT_THAT(device, IsOk());
-  ASSERT_THAT((*device)->Init(*address, *token), IsOk());
-  AddMembers(**device, 10);
+  auto child = testing::StartChildServer(server, dir, "phone");
+  ASSERT_THAT(child, IsOk());
+  AddMembers(*child->device, 10);
   server.Kill();
 
   // The device's own policy (no test shortcuts): by the time the server is
@@ -56,13 +49,14 @@ TEST(CallPolicyTest, AServerBackAfterARestartIsReachedWithinTwoSeconds) {
   absl::Time synced_at;
   absl::Status synced;
   std::thread sync([&] {
-    synced = (*device)->Sync(options).status();
+    synced = child->device->Sync(options).status();
     synced_at = absl::Now();
     done = true;
   });
   absl::SleepFor(absl::Seconds(10));
   ASSERT_FALSE(done) << synced;
-  ASSERT_THAT(server.Start(data_dir, *address, dir.Sub("log2")), IsOk());
+  ASSERT_THAT(server.Start(child->data_dir, child->address, dir.Sub("log2")),
+              IsOk());
   absl::Time back_at = absl::Now();
   sync.join();
   ASSERT_THAT(synced, IsOk());

@@ -137,16 +137,11 @@ TEST_F(CutLinkTest,
 
 TEST(RecoveryTest, AServerKilledWithSigkillDuringASyncLosesNothing) {
   testing::TempDir dir;
-  std::string data_dir = dir.Sub("server");
-  auto token = Bootstrap(data_dir);
-  ASSERT_THAT(token, IsOk());
   ServerProcess server(VILLAGESYNCD_PATH);
-  auto address = server.Start(data_dir, "127.0.0.1:0", dir.Sub("log1"));
-  ASSERT_THAT(address, IsOk());
-  auto a = SyncClient::Open(dir.Sub("a"));
-  ASSERT_THAT(a, IsOk());
-  ASSERT_THAT((*a)->Init(*address, *token), IsOk());
-  AddMembers(**a, "m", 3000);
+  auto child = testing::StartChildServer(server, dir, "a");
+  ASSERT_THAT(child, IsOk());
+  SyncClient& a = *child->device;
+  AddMembers(a, "m", 3000);
   SyncOptions options = QuickSync();
   options.push_batch = 50;
   // Keeps retrying while the server restarts: about 40 s, enough for a WAL
@@ -159,24 +154,24 @@ TEST(RecoveryTest, AServerKilledWithSigkillDuringASyncLosesNothing) {
   };
   absl::Status synced;
   std::thread sync([&] {
-    synced = (*a)->Sync(options).status();
+    synced = a.Sync(options).status();
     done = true;
   });
   while (acknowledged < 500 && !done) absl::SleepFor(absl::Milliseconds(1));
   server.Kill();
   EXPECT_FALSE(done) << "the sync ended before the kill";
   EXPECT_LT(acknowledged, 3000);
-  auto again = server.Start(data_dir, *address, dir.Sub("log2"));
+  auto again = server.Start(child->data_dir, child->address, dir.Sub("log2"));
   sync.join();
   ASSERT_THAT(again, IsOk());
   ASSERT_THAT(synced, IsOk());
   // A fresh device sees everything the first one wrote.
   auto b = SyncClient::Open(dir.Sub("b"));
   ASSERT_THAT(b, IsOk());
-  ASSERT_THAT((*b)->Init(*address, *token), IsOk());
+  ASSERT_THAT((*b)->Init(child->address, child->token), IsOk());
   ASSERT_THAT((*b)->Sync(QuickSync()), IsOk());
   EXPECT_EQ(CountMembers((*b)->store()), 3000u);
-  auto report = (*a)->Sync(QuickSync());
+  auto report = a.Sync(QuickSync());
   ASSERT_THAT(report, IsOk());
   EXPECT_FALSE(report->resent_lost_changes) << "an acknowledged push was lost";
 }

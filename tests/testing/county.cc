@@ -78,4 +78,18 @@ SyncOptions QuickSync() {
   return options;
 }
 
+absl::StatusOr<ChildServer> StartChildServer(ServerProcess& process,
+                                             const TempDir& dir,
+                                             const std::string& device) {
+  ChildServer child;
+  child.data_dir = dir.Sub("server");
+  VS_ASSIGN_OR_RETURN(child.token, Bootstrap(child.data_dir));
+  VS_ASSIGN_OR_RETURN(
+      child.address,
+      process.Start(child.data_dir, "127.0.0.1:0", dir.Sub("log1")));
+  VS_ASSIGN_OR_RETURN(child.device, SyncClient::Open(dir.Sub(device)));
+  VS_RETURN_IF_ERROR(child.device->Init(child.address, child.token));
+  return child;
+}
+
 }  // namespace villagesync::testing

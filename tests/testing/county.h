@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "client/sync_client.h"
 #include "server/server.h"
+#include "tests/testing/processes.h"
 #include "tests/testing/temp_dir.h"
 
 namespace villagesync::testing {
@@ -69,6 +70,22 @@ class TestCounty {
 
 // Fast sync options for tests on loopback: short backoff, short deadline.
 SyncOptions QuickSync();
+
+// A bootstrapped villagesyncd child process (see processes.h) and one device
+// initialized with its admin token: the start of tests that kill and
+// restart a real server.
+struct ChildServer {
+  std::string data_dir;  // `dir`/server
+  std::string token;     // the admin's
+  std::string address;   // where it listens
+  std::unique_ptr<SyncClient> device;
+};
+
+// Bootstraps `dir`/server, starts `process` on it (its log in `dir`/log1)
+// and opens the device store `dir`/`device`.
+absl::StatusOr<ChildServer> StartChildServer(ServerProcess& process,
+                                             const TempDir& dir,
+                                             const std::string& device);
 
 }  // namespace villagesync::testing
 
