@@ -69,9 +69,10 @@ void PrintReport(std::ostream& out, const SyncReport& report) {
   }
   if (report.deferred > 0) {
     out << report.deferred
-        << " edits deferred: the server has not yet received the edits they "
-           "build on (it lags behind the server this device synced with "
-           "before); they stay here and go at the next sync\n";
+        << " edits deferred: they build on edits the server has not "
+           "received (it lags behind the server this device synced with "
+           "before, or was restored from an older copy); their values are "
+           "there meanwhile, and they go again at the next sync\n";
   }
 }
 
