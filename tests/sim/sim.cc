@@ -201,11 +201,11 @@ class Simulation {
     }
     VS_RETURN_IF_ERROR(change.status());
     ++figures_.edits;
-    if (const char* trace = std::getenv("VILLAGESYNC_SIM_TRACE")) {
-      if (key.id() == trace)
-        std::fprintf(stderr, "op %lld edit on %d: %s\n",
-                     static_cast<long long>(figures_.operations), node,
-                     change->ShortDebugString().c_str());
+    const char* trace = std::getenv("VILLAGESYNC_SIM_TRACE");
+    if (trace != nullptr && key.id() == trace) {
+      std::fprintf(stderr, "op %lld edit on %d: %s\n",
+                   static_cast<long long>(figures_.operations), node,
+                   change->ShortDebugString().c_str());
     }
     Remember(*change);
     return absl::OkStatus();
