@@ -129,6 +129,14 @@ const std::vector<Command>& Commands() {
        RunAddUser,
        true},
       {"admin users revoke", kAdminHelp, "NAME", {}, 1, 1, RunRevokeUser, true},
+      {"admin users list",
+       kAdminHelp,
+       "no arguments",
+       {{"json", false, false}},
+       0,
+       0,
+       RunListUsers,
+       true},
       {"admin audit",
        kAdminHelp,
        "no arguments",
@@ -371,8 +379,8 @@ const CommandGroup kCommandGroups[] = {
      "expected `admin rules list` or `admin rules set ...`"},
     {"admin", kAdminHelp,
      "expected `admin users add ...`, `admin users revoke NAME`, `admin "
-     "audit`, `admin peers`, `admin backup DEST`, `admin rules list` or "
-     "`admin rules set ...`"},
+     "users list`, `admin audit`, `admin peers`, `admin backup DEST`, "
+     "`admin rules list` or `admin rules set ...`"},
     {"conflicts", kConflictsHelp,
      "expected `conflicts list`, `conflicts show ID` or `conflicts resolve "
      "ID ...`"},

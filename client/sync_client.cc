@@ -704,6 +704,16 @@ absl::StatusOr<v1::ResolveConflictResponse> SyncClient::ResolveConflict(
   return response;
 }
 
+absl::StatusOr<v1::ListUsersResponse> SyncClient::ListUsers() {
+  Session session(state_, call_options_);
+  v1::ListUsersRequest request;
+  v1::ListUsersResponse response;
+  VS_RETURN_IF_ERROR(session.Call("list users", [&](grpc::ClientContext* c) {
+    return session.admin().ListUsers(c, request, &response);
+  }));
+  return response;
+}
+
 absl::StatusOr<v1::ListPeersResponse> SyncClient::ListPeers() {
   Session session(state_, call_options_);
   v1::ListPeersRequest request;

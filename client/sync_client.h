@@ -134,6 +134,8 @@ class SyncClient {
                                               absl::string_view role,
                                               absl::string_view scope);
   absl::StatusOr<v1::UserInfo> RevokeUser(absl::string_view name);
+  // The users inside the caller's scope (county or admin only).
+  absl::StatusOr<v1::ListUsersResponse> ListUsers();
 
   // The conflict inbox on the server (AdminService, SPEC §7). Resolutions
   // reach this device's store at its next Sync, like any edit.

@@ -78,6 +78,7 @@ absl::Status RunSync(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunStatus(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunAddUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunListUsers(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunAudit(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunPeers(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunBackup(CliContext& ctx, const ParsedArgs& args);

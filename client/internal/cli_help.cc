@@ -42,6 +42,8 @@ Commands:
                      create a user on the server; prints its token
   admin users revoke NAME
                      revoke a user's token
+  admin users list [--json]
+                     the users in your scope: role, scope, active or revoked
   admin audit [--since YYYY-MM-DD] [--json]
                      the server's log of user changes, resolutions and
                      rule changes
@@ -200,6 +202,7 @@ Flags:
 const char kAdminHelp[] = R"(Usage:
   villagesync --store DIR admin users add --name NAME --role ROLE --scope PREFIX
   villagesync --store DIR admin users revoke NAME
+  villagesync --store DIR admin users list [--json]
   villagesync --store DIR admin audit [--since YYYY-MM-DD] [--json]
   villagesync --store DIR admin peers [--json]
   villagesync --store DIR admin backup DEST
@@ -227,6 +230,10 @@ admin users add: creates a user and prints only its token. The server keeps
                    for everywhere)
 admin users revoke NAME: revokes the user's token at once; prints
   "revoked NAME".
+admin users list: the users inside the caller's scope, one line each:
+  "NAME  ROLE  SCOPE  active|revoked  since TIME" (TIME RFC 3339 UTC).
+  --json           a JSON array of {"name","role","scope","revoked",
+                   "created"}
 admin peers: how the server's replication with each peer stands, one line
   each: "NAME  ADDRESS  STATE  lag N changes / S s  pushed P pulled Q" and
   the last error; STATE is idle (caught up), syncing or error (retrying).

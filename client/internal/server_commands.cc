@@ -259,6 +259,44 @@ absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args) {
   return absl::OkStatus();
 }
 
+namespace {
+
+std::string UserLine(const v1::UserInfo& user) {
+  return absl::StrCat(user.name(), "  ", user.role(), "  ",
+                      ScopeText(user.scope()), "  ",
+                      user.revoked() ? "revoked" : "active", "  since ",
+                      TimestampToText(user.created_micros()));
+}
+
+std::string UserJson(const v1::UserInfo& user) {
+  JsonObject json;
+  json.AddString("name", user.name())
+      .AddString("role", user.role())
+      .AddString("scope", user.scope())
+      .AddRaw("revoked", user.revoked() ? "true" : "false")
+      .AddString("created", TimestampToText(user.created_micros()));
+  return json.Build();
+}
+
+}  // namespace
+
+absl::Status RunListUsers(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(v1::ListUsersResponse users, client->ListUsers());
+  if (args.Has("json")) {
+    std::vector<std::string> objects;
+    for (const v1::UserInfo& user : users.users()) {
+      objects.push_back(UserJson(user));
+    }
+    ctx.out() << JsonArrayLines(objects) << "\n";
+    return absl::OkStatus();
+  }
+  for (const v1::UserInfo& user : users.users()) {
+    ctx.out() << UserLine(user) << "\n";
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunAudit(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(int64_t since, SinceMicros(args));
   VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
