@@ -193,6 +193,23 @@ class Session {
   std::unique_ptr<v1::AdminService::Stub> admin_;
 };
 
+// One AdminService call `method` with `request` as the user of `state`;
+// errors name `what` ("list users").
+template <typename Request, typename Response>
+absl::StatusOr<Response> CallAdmin(
+    const client::ClientState& state, const SyncOptions& options,
+    absl::string_view what,
+    grpc::Status (v1::AdminService::Stub::*method)(grpc::ClientContext*,
+                                                   const Request&, Response*),
+    const Request& request) {
+  Session session(state, options);
+  Response response;
+  VS_RETURN_IF_ERROR(session.Call(what, [&](grpc::ClientContext* c) {
+    return (session.admin().*method)(c, request, &response);
+  }));
+  return response;
+}
+
 }  // namespace
 
 SyncClient::SyncClient(std::string dir, std::unique_ptr<RecordStore> store,
@@ -645,138 +662,85 @@ absl::StatusOr<ClientStatus> SyncClient::Status() const {
 
 absl::StatusOr<v1::AddUserResponse> SyncClient::AddUser(
     absl::string_view name, absl::string_view role, absl::string_view scope) {
-  Session session(state_, call_options_);
   v1::AddUserRequest request;
   request.set_name(std::string(name));
   request.set_role(std::string(role));
   request.set_scope(std::string(scope));
-  v1::AddUserResponse response;
-  VS_RETURN_IF_ERROR(
-      session.Call("add user", [&](grpc::ClientContext* context) {
-        return session.admin().AddUser(context, request, &response);
-      }));
-  return response;
+  return CallAdmin(state_, call_options_, "add user",
+                   &v1::AdminService::Stub::AddUser, request);
 }
 
 absl::StatusOr<v1::UserInfo> SyncClient::RevokeUser(absl::string_view name) {
-  Session session(state_, call_options_);
   v1::RevokeUserRequest request;
   request.set_name(std::string(name));
-  v1::RevokeUserResponse response;
-  VS_RETURN_IF_ERROR(
-      session.Call("revoke user", [&](grpc::ClientContext* context) {
-        return session.admin().RevokeUser(context, request, &response);
-      }));
+  VS_ASSIGN_OR_RETURN(v1::RevokeUserResponse response,
+                      CallAdmin(state_, call_options_, "revoke user",
+                                &v1::AdminService::Stub::RevokeUser, request));
   return response.user();
 }
 
 absl::StatusOr<v1::ListConflictsResponse> SyncClient::ListConflicts(
     const v1::ListConflictsRequest& request) {
-  Session session(state_, call_options_);
-  v1::ListConflictsResponse response;
-  VS_RETURN_IF_ERROR(
-      session.Call("list conflicts", [&](grpc::ClientContext* c) {
-        return session.admin().ListConflicts(c, request, &response);
-      }));
-  return response;
+  return CallAdmin(state_, call_options_, "list conflicts",
+                   &v1::AdminService::Stub::ListConflicts, request);
 }
 
 absl::StatusOr<v1::ConflictInfo> SyncClient::ShowConflict(
     absl::string_view id) {
-  Session session(state_, call_options_);
   v1::ShowConflictRequest request;
   request.set_id(std::string(id));
-  v1::ConflictInfo response;
-  VS_RETURN_IF_ERROR(session.Call("show conflict", [&](grpc::ClientContext* c) {
-    return session.admin().ShowConflict(c, request, &response);
-  }));
-  return response;
+  return CallAdmin(state_, call_options_, "show conflict",
+                   &v1::AdminService::Stub::ShowConflict, request);
 }
 
 absl::StatusOr<v1::ResolveConflictResponse> SyncClient::ResolveConflict(
     const v1::ResolveConflictRequest& request) {
-  Session session(state_, call_options_);
-  v1::ResolveConflictResponse response;
-  VS_RETURN_IF_ERROR(
-      session.Call("resolve conflict", [&](grpc::ClientContext* c) {
-        return session.admin().ResolveConflict(c, request, &response);
-      }));
-  return response;
+  return CallAdmin(state_, call_options_, "resolve conflict",
+                   &v1::AdminService::Stub::ResolveConflict, request);
 }
 
 absl::StatusOr<v1::ListUsersResponse> SyncClient::ListUsers() {
-  Session session(state_, call_options_);
-  v1::ListUsersRequest request;
-  v1::ListUsersResponse response;
-  VS_RETURN_IF_ERROR(session.Call("list users", [&](grpc::ClientContext* c) {
-    return session.admin().ListUsers(c, request, &response);
-  }));
-  return response;
+  return CallAdmin(state_, call_options_, "list users",
+                   &v1::AdminService::Stub::ListUsers, v1::ListUsersRequest());
 }
 
 absl::StatusOr<v1::ListPeersResponse> SyncClient::ListPeers() {
-  Session session(state_, call_options_);
-  v1::ListPeersRequest request;
-  v1::ListPeersResponse response;
-  VS_RETURN_IF_ERROR(session.Call("list peers", [&](grpc::ClientContext* c) {
-    return session.admin().ListPeers(c, request, &response);
-  }));
-  return response;
+  return CallAdmin(state_, call_options_, "list peers",
+                   &v1::AdminService::Stub::ListPeers, v1::ListPeersRequest());
 }
 
 absl::StatusOr<v1::BackupResponse> SyncClient::Backup(
     absl::string_view destination) {
-  Session session(state_, call_options_);
   v1::BackupRequest request;
   request.set_destination(std::string(destination));
-  v1::BackupResponse response;
-  VS_RETURN_IF_ERROR(session.Call("backup", [&](grpc::ClientContext* c) {
-    return session.admin().Backup(c, request, &response);
-  }));
-  return response;
+  return CallAdmin(state_, call_options_, "backup",
+                   &v1::AdminService::Stub::Backup, request);
 }
 
 absl::StatusOr<v1::ListAuditResponse> SyncClient::ListAudit(
     int64_t since_micros) {
-  Session session(state_, call_options_);
   v1::ListAuditRequest request;
   request.set_since_micros(since_micros);
-  v1::ListAuditResponse response;
-  VS_RETURN_IF_ERROR(session.Call("list audit", [&](grpc::ClientContext* c) {
-    return session.admin().ListAudit(c, request, &response);
-  }));
-  return response;
+  return CallAdmin(state_, call_options_, "list audit",
+                   &v1::AdminService::Stub::ListAudit, request);
 }
 
 absl::StatusOr<v1::ReportResponse> SyncClient::Report(
     const v1::ReportRequest& request) {
-  Session session(state_, call_options_);
-  v1::ReportResponse response;
-  VS_RETURN_IF_ERROR(session.Call("report", [&](grpc::ClientContext* c) {
-    return session.admin().Report(c, request, &response);
-  }));
-  return response;
+  return CallAdmin(state_, call_options_, "report",
+                   &v1::AdminService::Stub::Report, request);
 }
 
 absl::StatusOr<v1::ListRulesResponse> SyncClient::ListRules() {
-  Session session(state_, call_options_);
-  v1::ListRulesRequest request;
-  v1::ListRulesResponse response;
-  VS_RETURN_IF_ERROR(session.Call("list rules", [&](grpc::ClientContext* c) {
-    return session.admin().ListRules(c, request, &response);
-  }));
-  return response;
+  return CallAdmin(state_, call_options_, "list rules",
+                   &v1::AdminService::Stub::ListRules, v1::ListRulesRequest());
 }
 
 absl::StatusOr<v1::SetRuleResponse> SyncClient::SetRule(const v1::Rule& rule) {
-  Session session(state_, call_options_);
   v1::SetRuleRequest request;
   *request.mutable_rule() = rule;
-  v1::SetRuleResponse response;
-  VS_RETURN_IF_ERROR(session.Call("set rule", [&](grpc::ClientContext* c) {
-    return session.admin().SetRule(c, request, &response);
-  }));
-  return response;
+  return CallAdmin(state_, call_options_, "set rule",
+                   &v1::AdminService::Stub::SetRule, request);
 }
 
 }  // namespace villagesync
