@@ -489,17 +489,16 @@ v1::ApplyResult WritePlanner::ApplyFromDevice(const v1::Change& change,
     return JoinBelievable(**slot, change, device, sealed_here, stored);
   }
   if (!stored.ok()) return Rejected(stored);
-  return JoinFromDevice(change, device);
+  return JoinFromDevice(**slot, change, device);
 }
 
-v1::ApplyResult WritePlanner::JoinFromDevice(const v1::Change& change,
+v1::ApplyResult WritePlanner::JoinFromDevice(const Slot& slot,
+                                             const v1::Change& change,
                                              const DevicePush& device) {
-  absl::StatusOr<Slot*> slot = Load(change.key());
-  if (!slot.ok()) return Rejected(slot.status());
   v1::Change stamped = change;
   StampAuthor(device, &stamped);
-  bool exists = (*slot)->exists;
-  int dropped = DropRetractions(exists ? &(*slot)->record.stored : nullptr,
+  bool exists = slot.exists;
+  int dropped = DropRetractions(exists ? &slot.record.stored : nullptr,
                                 device.replica, &stamped);
   bool left = stamped.fields_size() > 0 ||
               stamped.deletion().siblings_size() > 0 ||
@@ -539,7 +538,7 @@ v1::ApplyResult WritePlanner::JoinBelievable(const Slot& slot,
   if (!CheckAgainstStored(slot, believable, device, sealed_here).ok()) {
     return Deferred(deferral);
   }
-  v1::ApplyResult joined = JoinFromDevice(believable, device);
+  v1::ApplyResult joined = JoinFromDevice(slot, believable, device);
   if (joined.outcome() == v1::APPLY_OUTCOME_REJECTED) return joined;
   return Deferred(absl::UnavailableError(
       absl::StrCat(deferral.message(),

@@ -127,7 +127,7 @@ class WritePlanner {
   // JoinRemote with the device's user as the author of its values, and
   // without retractions that would remove a value this store holds. A
   // retraction of a record this store lacks is DEFERRED.
-  v1::ApplyResult JoinFromDevice(const v1::Change& change,
+  v1::ApplyResult JoinFromDevice(const Slot& slot, const v1::Change& change,
                                  const DevicePush& device);
   // A device's change that claims writes this store lacks (`deferral`): its
   // values are joined now with only the claims this store can check, and it
