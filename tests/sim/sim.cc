@@ -72,9 +72,10 @@ struct DeviceState {
   int home = 0;
   std::string scope = kNarrowScope;
   std::string push_checkpoint;  // the outbox acknowledged up to here
-  std::string push_cursor;      // where this sync's next page starts
-  bool sync_deferred = false;   // a page of this sync had a deferred change
-  uint64_t pushed_seq = 0;      // the home server's watermark for us
+  // Where this sync's next page starts: past push_checkpoint once a page of
+  // this sync had a deferred change.
+  std::string push_cursor;
+  uint64_t pushed_seq = 0;  // the home server's watermark for us
   std::string pull_checkpoint[kServers];
 };
 
@@ -238,7 +239,6 @@ class Simulation {
   absl::Status SendPushAndPull(int node, int server) {
     DeviceState& device = Device(node);
     device.push_cursor = device.push_checkpoint;
-    device.sync_deferred = false;
     VS_RETURN_IF_ERROR(SendPushPage(node, server));
     Message pull = NewMessage(Kind::kPull, node, server);
     pull.after = device.pull_checkpoint[server];
@@ -455,9 +455,9 @@ class Simulation {
     if (m.from != device.home || m.after != device.push_cursor) {
       return absl::OkStatus();  // stale
     }
-    device.sync_deferred = device.sync_deferred || m.deferred;
+    bool none_deferred = device.push_checkpoint == device.push_cursor;
     device.push_cursor = m.checkpoint;
-    if (!device.sync_deferred) {
+    if (none_deferred && !m.deferred) {
       device.push_checkpoint = m.checkpoint;
       figures_.acknowledged += static_cast<int64_t>(m.changes.size());
     }
