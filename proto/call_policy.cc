@@ -16,6 +16,11 @@ grpc::ChannelArguments CallerChannelArguments(int max_receive_bytes) {
   grpc::ChannelArguments args;
   args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   args.SetMaxReceiveMessageSize(max_receive_bytes);
+  // Retries are ours (Retryable, WaitToRetry). gRPC's own, which 1.51 makes
+  // transparently when a connection dies under a call, resend a gzip
+  // request malformed (grpc/grpc#37742): the server then refuses it with
+  // INVALID_ARGUMENT and the sync fails for good.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, Millis(kMaxReconnectBackoff));
   // gRPC names the connect timeout "min reconnect backoff" (default 20 s).

@@ -32,7 +32,8 @@ inline constexpr absl::Duration kKeepaliveInterval = absl::Seconds(10);
 inline constexpr absl::Duration kKeepaliveTimeout = absl::Seconds(20);
 
 // Channel arguments of a caller: gzip, replies up to `max_receive_bytes`,
-// and the reconnect, connect and keepalive behaviour above.
+// the reconnect, connect and keepalive behaviour above, and no retries of
+// gRPC's own (a caller retries with Retryable and WaitToRetry).
 grpc::ChannelArguments CallerChannelArguments(int max_receive_bytes);
 
 // Lets a server accept its callers' keepalive pings (gRPC's default would
