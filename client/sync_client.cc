@@ -679,6 +679,22 @@ absl::StatusOr<v1::UserInfo> SyncClient::RevokeUser(absl::string_view name) {
   return response.user();
 }
 
+absl::StatusOr<v1::UserInfo> SyncClient::SetUser(
+    const v1::SetUserRequest& request) {
+  VS_ASSIGN_OR_RETURN(v1::SetUserResponse response,
+                      CallAdmin(state_, call_options_, "set user",
+                                &v1::AdminService::Stub::SetUser, request));
+  return response.user();
+}
+
+absl::StatusOr<v1::RotateTokenResponse> SyncClient::RotateToken(
+    absl::string_view name) {
+  v1::RotateTokenRequest request;
+  request.set_name(std::string(name));
+  return CallAdmin(state_, call_options_, "rotate token",
+                   &v1::AdminService::Stub::RotateToken, request);
+}
+
 absl::StatusOr<v1::ListConflictsResponse> SyncClient::ListConflicts(
     const v1::ListConflictsRequest& request) {
   return CallAdmin(state_, call_options_, "list conflicts",

@@ -134,6 +134,10 @@ class SyncClient {
                                               absl::string_view role,
                                               absl::string_view scope);
   absl::StatusOr<v1::UserInfo> RevokeUser(absl::string_view name);
+  // Changes a user's role and/or scope (the request says which).
+  absl::StatusOr<v1::UserInfo> SetUser(const v1::SetUserRequest& request);
+  // A new token for the user; the old one stops working.
+  absl::StatusOr<v1::RotateTokenResponse> RotateToken(absl::string_view name);
   // The users inside the caller's scope (county or admin only).
   absl::StatusOr<v1::ListUsersResponse> ListUsers();
 

@@ -1,6 +1,8 @@
 #include "server/admin_service.h"
 
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -35,6 +37,18 @@ AdminServiceImpl::AdminServiceImpl(
       "RevokeUser",
       [this](const UserInfo& c, const auto& r, auto* o) {
         return DoRevokeUser(c, r, o);
+      },
+      Logged::kYes);
+  Handle<v1::SetUserRequest, v1::SetUserResponse>(
+      "SetUser",
+      [this](const UserInfo& c, const auto& r, auto* o) {
+        return DoSetUser(c, r, o);
+      },
+      Logged::kYes);
+  Handle<v1::RotateTokenRequest, v1::RotateTokenResponse>(
+      "RotateToken",
+      [this](const UserInfo& c, const auto& r, auto* o) {
+        return DoRotateToken(c, r, o);
       },
       Logged::kYes);
   Handle<v1::ListUsersRequest, v1::ListUsersResponse>(
@@ -133,12 +147,9 @@ absl::Status AdminServiceImpl::DoBackup(const v1::UserInfo& caller,
 absl::Status AdminServiceImpl::DoAddUser(const v1::UserInfo& actor,
                                          const v1::AddUserRequest& request,
                                          v1::AddUserResponse* response) {
-  if (!IsRole(request.role())) {
-    // Validation before authorization: a typo should read as a typo.
-    return users_
-        ->Add(request.name(), request.role(), request.scope(), actor.name())
-        .status();
-  }
+  // Validation before authorization: a typo should read as a typo.
+  VS_RETURN_IF_ERROR(
+      ValidateUser(request.name(), request.role(), request.scope()));
   VS_RETURN_IF_ERROR(
       CheckCanAdminister(actor, request.role(), request.scope()));
   VS_ASSIGN_OR_RETURN(std::string token,
@@ -153,15 +164,46 @@ absl::Status AdminServiceImpl::DoAddUser(const v1::UserInfo& actor,
 absl::Status AdminServiceImpl::DoRevokeUser(
     const v1::UserInfo& actor, const v1::RevokeUserRequest& request,
     v1::RevokeUserResponse* response) {
-  for (const v1::UserInfo& user : users_->List()) {
-    if (user.name() != request.name() || user.revoked()) continue;
-    VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
-    VS_ASSIGN_OR_RETURN(*response->mutable_user(),
-                        users_->Revoke(request.name(), actor.name()));
-    return absl::OkStatus();
+  VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->FindActive(request.name()));
+  VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
+  VS_ASSIGN_OR_RETURN(*response->mutable_user(),
+                      users_->Revoke(request.name(), actor.name()));
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::DoSetUser(const v1::UserInfo& actor,
+                                         const v1::SetUserRequest& request,
+                                         v1::SetUserResponse* response) {
+  if (!request.has_role() && !request.has_scope()) {
+    return InvalidField("role", "give a new role, a new scope or both");
   }
-  return absl::NotFoundError(
-      absl::StrCat("name: no active user ", Quoted(request.name())));
+  VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->FindActive(request.name()));
+  std::string role = request.has_role() ? request.role() : user.role();
+  std::string scope = request.has_scope() ? request.scope() : user.scope();
+  VS_RETURN_IF_ERROR(ValidateUser(request.name(), role, scope));
+  // Both what the user is and what it would become must be the actor's to
+  // manage: no one lifts a user above themselves or out of their region.
+  VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
+  VS_RETURN_IF_ERROR(CheckCanAdminister(actor, role, scope));
+  std::optional<std::string> new_role, new_scope;
+  if (request.has_role()) new_role = request.role();
+  if (request.has_scope()) new_scope = request.scope();
+  VS_ASSIGN_OR_RETURN(
+      *response->mutable_user(),
+      users_->Set(request.name(), new_role, new_scope, actor.name()));
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::DoRotateToken(
+    const v1::UserInfo& actor, const v1::RotateTokenRequest& request,
+    v1::RotateTokenResponse* response) {
+  VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->FindActive(request.name()));
+  VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
+  VS_ASSIGN_OR_RETURN(std::string token,
+                      users_->Rotate(request.name(), actor.name()));
+  VS_ASSIGN_OR_RETURN(*response->mutable_user(), users_->Authenticate(token));
+  response->set_token(std::move(token));
+  return absl::OkStatus();
 }
 
 }  // namespace villagesync

@@ -40,6 +40,12 @@ class AdminServiceImpl final : public RpcEdge {
   absl::Status DoRevokeUser(const v1::UserInfo& actor,
                             const v1::RevokeUserRequest& request,
                             v1::RevokeUserResponse* response);
+  absl::Status DoSetUser(const v1::UserInfo& actor,
+                         const v1::SetUserRequest& request,
+                         v1::SetUserResponse* response);
+  absl::Status DoRotateToken(const v1::UserInfo& actor,
+                             const v1::RotateTokenRequest& request,
+                             v1::RotateTokenResponse* response);
 
   RecordStore* const store_;
   UserStore* const users_;

@@ -33,6 +33,8 @@ bool IsUserName(absl::string_view name) {
   });
 }
 
+}  // namespace
+
 absl::Status ValidateUser(absl::string_view name, absl::string_view role,
                           absl::string_view scope) {
   if (!IsUserName(name)) {
@@ -48,6 +50,8 @@ absl::Status ValidateUser(absl::string_view name, absl::string_view role,
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::StatusOr<std::string> NewToken() {
   unsigned char bytes[kTokenBytes];
@@ -144,10 +148,8 @@ absl::StatusOr<std::string> UserStore::Add(absl::string_view name,
   int64_t now = absl::ToUnixMicros(absl::Now());
 
   absl::MutexLock lock(&mu_);
-  for (const storage::StoredUser& user : file_.users()) {
-    if (user.info().name() == name && !user.info().revoked()) {
-      return absl::AlreadyExistsError(absl::StrCat("name: ", name, " exists"));
-    }
+  if (ActiveIndex(name).ok()) {
+    return absl::AlreadyExistsError(absl::StrCat("name: ", name, " exists"));
   }
   storage::StoredUser* user = file_.add_users();
   user->mutable_info()->set_name(std::string(name));
@@ -171,20 +173,87 @@ absl::StatusOr<v1::UserInfo> UserStore::Revoke(absl::string_view name,
                                                absl::string_view actor) {
   int64_t now = absl::ToUnixMicros(absl::Now());
   absl::MutexLock lock(&mu_);
-  for (storage::StoredUser& user : *file_.mutable_users()) {
-    if (user.info().name() != name || user.info().revoked()) continue;
-    user.mutable_info()->set_revoked(true);
-    *file_.add_audit() =
-        MakeAudit(now, actor, "user.revoke", name, "", user.info().scope());
-    if (absl::Status s = Save(); !s.ok()) {
-      user.mutable_info()->set_revoked(false);
-      file_.mutable_audit()->RemoveLast();
-      return s;
-    }
-    by_hash_.erase(user.token_sha256());
-    return user.info();
+  VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
+  storage::StoredUser changed = file_.users(index);
+  changed.mutable_info()->set_revoked(true);
+  VS_RETURN_IF_ERROR(Replace(
+      index, changed,
+      MakeAudit(now, actor, "user.revoke", name, "", changed.info().scope())));
+  return changed.info();
+}
+
+absl::StatusOr<v1::UserInfo> UserStore::Set(absl::string_view name,
+                                            std::optional<std::string> role,
+                                            std::optional<std::string> scope,
+                                            absl::string_view actor) {
+  int64_t now = absl::ToUnixMicros(absl::Now());
+  absl::MutexLock lock(&mu_);
+  VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
+  storage::StoredUser changed = file_.users(index);
+  v1::UserInfo& info = *changed.mutable_info();
+  std::string before =
+      absl::StrCat("role=", info.role(), " scope=", info.scope());
+  if (role.has_value()) info.set_role(*role);
+  if (scope.has_value()) info.set_scope(*scope);
+  VS_RETURN_IF_ERROR(ValidateUser(name, info.role(), info.scope()));
+  std::string after =
+      absl::StrCat("role=", info.role(), " scope=", info.scope());
+  if (after == before) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("role: user ", name, " already has ", before));
   }
-  return absl::NotFoundError(absl::StrCat("name: no active user ", name));
+  VS_RETURN_IF_ERROR(
+      Replace(index, changed,
+              MakeAudit(now, actor, "user.set", name,
+                        absl::StrCat(before, " -> ", after), info.scope())));
+  return changed.info();
+}
+
+absl::StatusOr<std::string> UserStore::Rotate(absl::string_view name,
+                                              absl::string_view actor) {
+  VS_ASSIGN_OR_RETURN(std::string token, NewToken());
+  std::string hash = HashToken(token);
+  if (hash.empty()) return absl::InternalError("token: hashing failed");
+  int64_t now = absl::ToUnixMicros(absl::Now());
+  absl::MutexLock lock(&mu_);
+  VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
+  storage::StoredUser changed = file_.users(index);
+  changed.set_token_sha256(hash);
+  VS_RETURN_IF_ERROR(Replace(
+      index, changed,
+      MakeAudit(now, actor, "user.rotate", name, "", changed.info().scope())));
+  return token;
+}
+
+absl::StatusOr<v1::UserInfo> UserStore::FindActive(
+    absl::string_view name) const {
+  absl::ReaderMutexLock lock(&mu_);
+  VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
+  return file_.users(index).info();
+}
+
+absl::StatusOr<int> UserStore::ActiveIndex(absl::string_view name) const {
+  for (int i = 0; i < file_.users_size(); ++i) {
+    const v1::UserInfo& info = file_.users(i).info();
+    if (info.name() == name && !info.revoked()) return i;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("name: no active user \"", Bounded(name), "\""));
+}
+
+absl::Status UserStore::Replace(int index, storage::StoredUser changed,
+                                v1::AuditEntry audit) {
+  storage::StoredUser& user = *file_.mutable_users(index);
+  std::swap(user, changed);  // `changed` now holds the old user
+  *file_.add_audit() = std::move(audit);
+  if (absl::Status saved = Save(); !saved.ok()) {
+    std::swap(user, changed);
+    file_.mutable_audit()->RemoveLast();
+    return saved;
+  }
+  by_hash_.erase(changed.token_sha256());
+  if (!user.info().revoked()) by_hash_[user.token_sha256()] = index;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::UserInfo> UserStore::Authenticate(

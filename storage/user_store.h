@@ -6,6 +6,7 @@
 #define VILLAGESYNC_STORAGE_USER_STORE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ inline constexpr const char* kRoles[] = {
 
 // True if `role` is one of kRoles.
 bool IsRole(absl::string_view role);
+
+// OK if a user may have these: INVALID_ARGUMENT naming "name", "role" or
+// "scope" (0-12 digits) otherwise.
+absl::Status ValidateUser(absl::string_view name, absl::string_view role,
+                          absl::string_view scope);
 
 // Thread-safe. Changes are durable before the call returns; revocation takes
 // effect for the very next Authenticate.
@@ -52,6 +58,27 @@ class UserStore {
                                       absl::string_view actor)
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Changes an active user's role and/or scope (nullopt keeps it); the
+  // token stays valid. INVALID_ARGUMENT naming "role" or "scope", or
+  // "role" if nothing would change; NOT_FOUND if no active user has the
+  // name. Audited as user.set with the old and new values.
+  absl::StatusOr<v1::UserInfo> Set(absl::string_view name,
+                                   std::optional<std::string> role,
+                                   std::optional<std::string> scope,
+                                   absl::string_view actor)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Gives an active user a fresh token and returns it; the old token fails
+  // from the very next Authenticate. NOT_FOUND if no active user has the
+  // name. Audited as user.rotate.
+  absl::StatusOr<std::string> Rotate(absl::string_view name,
+                                     absl::string_view actor)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The active user named `name`. NOT_FOUND naming "name" if none.
+  absl::StatusOr<v1::UserInfo> FindActive(absl::string_view name) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
   // The active user whose token is `token`. UNAUTHENTICATED if none (unknown
   // or revoked token). Compares hashes only.
   absl::StatusOr<v1::UserInfo> Authenticate(absl::string_view token) const
@@ -73,6 +100,14 @@ class UserStore {
   UserStore(std::string path, storage::UserFile file);
   // Writes file_ durably (temp file, fsync, rename, fsync dir).
   absl::Status Save() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The index in file_.users() of the active user named `name`; NOT_FOUND
+  // naming "name" if none.
+  absl::StatusOr<int> ActiveIndex(absl::string_view name) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Replaces user `index` with `changed`, appends `audit` and saves. On a
+  // failed save restores both, so memory never holds what the file does not.
+  absl::Status Replace(int index, storage::StoredUser changed,
+                       v1::AuditEntry audit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Immutable after construction.
   const std::string path_;

@@ -203,6 +203,10 @@ const char kAdminHelp[] = R"(Usage:
   villagesync --store DIR admin users add --name NAME --role ROLE --scope PREFIX
   villagesync --store DIR admin users revoke NAME
   villagesync --store DIR admin users list [--json]
+  villagesync --store DIR admin users show NAME [--json]
+  villagesync --store DIR admin users set --name NAME [--role ROLE]
+      [--scope PREFIX]
+  villagesync --store DIR admin users rotate NAME
   villagesync --store DIR admin audit [--since YYYY-MM-DD] [--json]
   villagesync --store DIR admin peers [--json]
   villagesync --store DIR admin backup DEST
@@ -234,6 +238,15 @@ admin users list: the users inside the caller's scope, one line each:
   "NAME  ROLE  SCOPE  active|revoked  since TIME" (TIME RFC 3339 UTC).
   --json           a JSON array of {"name","role","scope","revoked",
                    "created"}
+admin users show NAME: the active user NAME, in the line format of list
+  (--json: one object). Exit 1 if there is none in the caller's scope.
+admin users set: changes the role and/or the scope of the active user NAME;
+  its token keeps working. The caller must be allowed to manage the user as
+  it is and as it will be (a county user changes users inside its scope, to
+  roles below county). Prints the user as `show` does. Audited as user.set.
+admin users rotate NAME: gives the user a new token and prints only the
+  token; the old one stops working at once (re-initialize the user's device
+  with the new one). Audited as user.rotate.
 admin peers: how the server's replication with each peer stands, one line
   each: "NAME  ADDRESS  STATE  lag N changes / S s  pushed P pulled Q" and
   the last error; STATE is idle (caught up), syncing or error (retrying).

@@ -13,6 +13,7 @@
 #include "client/internal/value_text.h"
 #include "proto/status_macros.h"
 #include "storage/durable_file.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace cli {
@@ -294,6 +295,41 @@ absl::Status RunListUsers(CliContext& ctx, const ParsedArgs& args) {
   for (const v1::UserInfo& user : users.users()) {
     ctx.out() << UserLine(user) << "\n";
   }
+  return absl::OkStatus();
+}
+
+absl::Status RunShowUser(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(v1::ListUsersResponse users, client->ListUsers());
+  const std::string& name = args.positional[0];
+  for (const v1::UserInfo& user : users.users()) {
+    if (user.name() != name || user.revoked()) continue;
+    ctx.out() << (args.Has("json") ? UserJson(user) : UserLine(user)) << "\n";
+    return absl::OkStatus();
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no active user ", Quoted(name), " in your scope"));
+}
+
+absl::Status RunSetUser(CliContext& ctx, const ParsedArgs& args) {
+  if (!args.Has("role") && !args.Has("scope")) {
+    return UsageError("give --role ROLE, --scope PREFIX or both");
+  }
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  v1::SetUserRequest request;
+  request.set_name(args.Get("name"));
+  if (args.Has("role")) request.set_role(args.Get("role"));
+  if (args.Has("scope")) request.set_scope(args.Get("scope"));
+  VS_ASSIGN_OR_RETURN(v1::UserInfo user, client->SetUser(request));
+  ctx.out() << UserLine(user) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunRotateToken(CliContext& ctx, const ParsedArgs& args) {
+  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(v1::RotateTokenResponse rotated,
+                      client->RotateToken(args.positional[0]));
+  ctx.out() << rotated.token() << "\n";
   return absl::OkStatus();
 }
 

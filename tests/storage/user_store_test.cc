@@ -1,6 +1,7 @@
 // UserStore keeps users and their token hashes durably: tokens authenticate
-// until revoked, only hashes reach the disk, bad input and failed writes
-// change nothing, and a corrupt file is reported rather than ignored.
+// until revoked or rotated, a re-scoped user keeps its token, only hashes reach
+// the disk, bad input and failed writes change nothing, and a corrupt file is
+// reported rather than ignored.
 #include "storage/user_store.h"
 
 #include <sys/stat.h>
@@ -232,7 +233,12 @@ TEST_F(UserStoreTest, FailedSaveChangesNothing) {
       StatusIs(absl::StatusCode::kUnavailable, Not(HasSubstr(dir_.path()))));
   EXPECT_THAT(store_->Revoke("wang", "wang"),
               StatusIs(absl::StatusCode::kUnavailable, _));
+  EXPECT_THAT(store_->Set("wang", "county", "4401", "wang"),
+              StatusIs(absl::StatusCode::kUnavailable, _));
+  EXPECT_THAT(store_->Rotate("wang", "wang"),
+              StatusIs(absl::StatusCode::kUnavailable, _));
   EXPECT_THAT(store_->Authenticate(token), IsOk());
+  EXPECT_EQ(store_->List()[0].role(), "admin");
   EXPECT_EQ(store_->List().size(), 1u);
   EXPECT_FALSE(store_->List()[0].revoked());
   EXPECT_EQ(store_->Audit().size(), 1u);
@@ -241,6 +247,64 @@ TEST_F(UserStoreTest, FailedSaveChangesNothing) {
   ASSERT_EQ(rmdir((path_ + ".tmp").c_str()), 0);
   EXPECT_THAT(store_->Add("li", "county", "4401", "wang"), IsOk());
   EXPECT_THAT(store_->Revoke("wang", "wang"), IsOk());
+}
+
+TEST_F(UserStoreTest, ASetUserKeepsItsTokenAndTheChangeSurvivesReopen) {
+  VS_ASSERT_OK_AND_ASSIGN(std::string token,
+                          store_->Add("li", "field_worker", "4401", "root"));
+  VS_ASSERT_OK_AND_ASSIGN(v1::UserInfo set,
+                          store_->Set("li", std::nullopt, "440102", "wang"));
+  EXPECT_EQ(set.role(), "field_worker");
+  EXPECT_EQ(set.scope(), "440102");
+
+  Reopen();
+
+  VS_ASSERT_OK_AND_ASSIGN(v1::UserInfo user, store_->Authenticate(token));
+  EXPECT_EQ(user.scope(), "440102");
+  ASSERT_EQ(store_->Audit().size(), 2u);
+  EXPECT_EQ(store_->Audit()[1].action(), "user.set");
+  EXPECT_EQ(store_->Audit()[1].actor(), "wang");
+  EXPECT_EQ(store_->Audit()[1].detail(),
+            "role=field_worker scope=4401 -> role=field_worker scope=440102");
+}
+
+TEST_F(UserStoreTest, ASetToNothingNewOrToABadValueChangesNothing) {
+  ASSERT_THAT(store_->Add("li", "field_worker", "4401", "root"), IsOk());
+  EXPECT_THAT(
+      store_->Set("li", "field_worker", std::nullopt, "root"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("already has")));
+  EXPECT_THAT(store_->Set("li", "mayor", std::nullopt, "root"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("role")));
+  EXPECT_THAT(store_->Set("li", std::nullopt, "44a", "root"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("scope")));
+  EXPECT_THAT(store_->Set("zhao", "county", std::nullopt, "root"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("zhao")));
+  EXPECT_EQ(store_->List()[0].scope(), "4401");
+  EXPECT_EQ(store_->Audit().size(), 1u);
+}
+
+TEST_F(UserStoreTest, ARotatedTokenReplacesTheOldOneAcrossReopen) {
+  VS_ASSERT_OK_AND_ASSIGN(std::string old_token,
+                          store_->Add("li", "field_worker", "4401", "root"));
+  VS_ASSERT_OK_AND_ASSIGN(std::string new_token, store_->Rotate("li", "root"));
+  EXPECT_THAT(new_token, MatchesRegex("vs_[0-9a-f]{64}"));
+  EXPECT_THAT(store_->Authenticate(old_token),
+              StatusIs(absl::StatusCode::kUnauthenticated, _));
+  EXPECT_THAT(store_->Authenticate(new_token), IsOk());
+
+  Reopen();
+
+  EXPECT_THAT(store_->Authenticate(old_token),
+              StatusIs(absl::StatusCode::kUnauthenticated, _));
+  VS_ASSERT_OK_AND_ASSIGN(v1::UserInfo user, store_->Authenticate(new_token));
+  EXPECT_EQ(user.name(), "li");
+  EXPECT_EQ(store_->Audit().back().action(), "user.rotate");
+  // A revoked user has no token to rotate.
+  ASSERT_THAT(store_->Revoke("li", "root"), IsOk());
+  EXPECT_THAT(store_->Rotate("li", "root"),
+              StatusIs(absl::StatusCode::kNotFound, _));
+  EXPECT_THAT(store_->Authenticate(new_token),
+              StatusIs(absl::StatusCode::kUnauthenticated, _));
 }
 
 TEST(UserStoreHashTest, HashTokenIsLowercaseHexSha256) {
