@@ -3,15 +3,21 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "absl/flags/commandlineflag.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "server/data_dir.h"
 #include "server/replication_config.h"
@@ -205,6 +211,83 @@ int RunServer(const std::string& data_dir, const std::string& listen,
   return 0;
 }
 
+// villagesyncd's own flags (absl adds its --help family and --flagfile),
+// sorted by name.
+std::vector<absl::CommandLineFlag*> OwnFlags() {
+  std::vector<absl::CommandLineFlag*> own;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (flag->Filename() == __FILE__) own.push_back(flag);
+  }
+  std::sort(own.begin(), own.end(),
+            [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
+  return own;
+}
+
+// `text` as lines of at most 78 columns, each indented by 6 spaces.
+std::string Indented(absl::string_view text) {
+  std::string out, line = "     ";
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (line.size() + 1 + word.size() > 78) {
+      absl::StrAppend(&out, line, "\n");
+      line = "     ";
+    }
+    absl::StrAppend(&line, " ", word);
+  }
+  return absl::StrCat(out, line, "\n");
+}
+
+void PrintHelp() {
+  std::cout << "villagesyncd: " << kUsage << "\nFlags:\n";
+  for (const absl::CommandLineFlag* flag : OwnFlags()) {
+    std::cout << "  --" << flag->Name() << " (default \""
+              << flag->DefaultValue() << "\")\n"
+              << Indented(flag->Help());
+  }
+}
+
+// Flags absl's parser handles itself (FindCommandLineFlag does not know
+// them).
+constexpr absl::string_view kAbslFlags[] = {
+    "version",  "helpfull", "helpshort",  "helppackage", "only_check_args",
+    "flagfile", "fromenv",  "tryfromenv", "undefok"};
+
+// A flag absl would reject (it exits 1 on those; bad usage here is 2): its
+// message, or "" if every flag is known and its value parses.
+std::string BadFlag(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "--") && !absl::ConsumePrefix(&arg, "-")) {
+      continue;
+    }
+    size_t equals = arg.find('=');
+    absl::string_view name = arg.substr(0, equals);
+    if (std::find(std::begin(kAbslFlags), std::end(kAbslFlags), name) !=
+        std::end(kAbslFlags)) {
+      continue;
+    }
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr && absl::ConsumePrefix(&name, "no")) {
+      flag = absl::FindCommandLineFlag(name);
+      if (flag != nullptr && flag->IsOfType<bool>()) continue;
+      flag = nullptr;
+    }
+    if (flag == nullptr) return absl::StrCat("unknown flag --", arg);
+    if (equals == absl::string_view::npos) {
+      if (flag->IsOfType<bool>() || i + 1 == argc) continue;
+      ++i;  // the value is the next argument
+    }
+    std::string value = equals == absl::string_view::npos
+                            ? std::string(argv[i])
+                            : std::string(arg.substr(equals + 1));
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      return absl::StrCat("--", name, ": ", error);
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -213,7 +296,23 @@ int main(int argc, char** argv) {
   usage.version_string = [] {
     return std::string("villagesyncd " VILLAGESYNC_VERSION_STRING "\n");
   };
+  // File names as compiled, so that OwnFlags finds this file's flags.
+  usage.normalize_filename = [](absl::string_view name) {
+    return std::string(name);
+  };
   absl::SetFlagsUsageConfig(usage);
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "-help") {
+      PrintHelp();
+      return 0;
+    }
+  }
+  if (std::string bad = BadFlag(argc, argv); !bad.empty()) {
+    std::cerr << "villagesyncd: " << bad
+              << "\nRun `villagesyncd --help` for usage.\n";
+    return 2;
+  }
   villagesync::QuietProtobufUtf8Errors();
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   std::string data_dir = absl::GetFlag(FLAGS_data_dir);
@@ -227,7 +326,9 @@ int main(int argc, char** argv) {
     return RunRecover(data_dir);
   }
   if (args.size() != 1) {
-    std::cerr << "villagesyncd: " << kUsage << "\n";
+    std::cerr << "villagesyncd: unexpected argument \"" << args[1]
+              << "\" (expected bootstrap, backup, recover or none)\nRun "
+                 "`villagesyncd --help` for usage.\n";
     return 2;
   }
   if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) {

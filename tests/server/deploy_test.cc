@@ -19,6 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::IsOk;
+using ::testing::Not;
 using testing::ProgramResult;
 using testing::RunProgram;
 using testing::ServerProcess;
@@ -96,6 +97,39 @@ TEST_F(DeployTest, AnOfflineBackupCopiesAStoppedDirAndPointsToTheOnlineOne) {
       {"backup", "--data_dir", dir_.Sub("county"), "--to", dir_.Sub("copy2")});
   EXPECT_EQ(held.exit_code, 1);
   EXPECT_THAT(held.err, HasSubstr("villagesync admin backup"));
+}
+
+TEST_F(DeployTest, TheServersHelpListsItsFlagsAndExitsZero) {
+  ProgramResult help = Server({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, ::testing::StartsWith("villagesyncd: the villagesync"));
+  EXPECT_THAT(help.out,
+              HasSubstr("  --data_dir (default \"villagesync-data\")"));
+  EXPECT_THAT(help.out, HasSubstr("  --min_free_disk_mb (default \"128\")"));
+  EXPECT_THAT(help.out, HasSubstr("2 bad usage"));
+  EXPECT_THAT(help.out, Not(HasSubstr(".cc")));  // no source paths
+}
+
+// Its --help promises exit 2 for bad usage, before anything is opened.
+TEST_F(DeployTest, ABadFlagOrArgumentOfTheServerExitsTwoNamingIt) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--data_dirr", dir_.Sub("x")}, "unknown flag --data_dirr"},
+      {{"--min_free_disk_mb=lots"}, "--min_free_disk_mb"},
+      {{"--max_devices_per_user", "many"}, "--max_devices_per_user"},
+      {{"--allow_plaintext=maybe"}, "--allow_plaintext"},
+      {{"serve"}, "unexpected argument \"serve\""},
+  };
+  for (const Case& c : cases) {
+    ProgramResult result = Server(c.args);
+    EXPECT_EQ(result.exit_code, 2) << c.args[0] << ": " << result.err;
+    EXPECT_THAT(result.err, HasSubstr(c.says));
+    EXPECT_THAT(result.err, HasSubstr("villagesyncd --help"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("x")));
 }
 
 TEST_F(DeployTest, BothProgramsSayTheirVersion) {
