@@ -98,12 +98,18 @@ std::string DeviceText(const v1::DeviceSync& device) {
                       SyncText(device.last_sync_micros(), device.days_stale()));
 }
 
+// "1 village", "2 villages".
+std::string VillagesText(int n) {
+  return absl::StrCat(n, n == 1 ? " village" : " villages");
+}
+
 std::string HeaderLine(const v1::ReportResponse& report) {
   return absl::StrCat("report ", report.period(), " (", report.period_start(),
                       " to ", report.period_end(), "), region ",
                       report.region_prefix().empty() ? "(your whole scope)"
                                                      : report.region_prefix(),
-                      ", ", report.villages_size(), " villages, generated ",
+                      ", ", VillagesText(report.villages_size()),
+                      ", generated ",
                       report.generated_micros() == 0
                           ? "-"
                           : TimestampToText(report.generated_micros()),
@@ -137,7 +143,7 @@ std::string VillageCounts(const v1::ReportResponse& report) {
     if (Judged(row)) ++(row.complies() ? complying : failing);
     if (Stale(row.last_sync_micros(), row.days_stale())) ++stale;
   }
-  return absl::StrCat(report.villages_size(), " villages (", complying,
+  return absl::StrCat(VillagesText(report.villages_size()), " (", complying,
                       " complying, ", failing, " not complying, ", stale,
                       " stale)");
 }
