@@ -25,6 +25,14 @@ namespace cli {
 
 absl::StatusOr<SyncClient*> CliContext::Client() {
   if (client_ == nullptr) {
+    VS_ASSIGN_OR_RETURN(client_, SyncClient::OpenInitialized(store_dir_));
+    client_->SetCallOptions(CallOptions());
+  }
+  return client_.get();
+}
+
+absl::StatusOr<SyncClient*> CliContext::ClientToInitialize() {
+  if (client_ == nullptr) {
     VS_ASSIGN_OR_RETURN(client_, SyncClient::Open(store_dir_));
     client_->SetCallOptions(CallOptions());
   }

@@ -19,6 +19,7 @@
 #include "storage/device_writes.h"
 #include "storage/durable_file.h"
 #include "storage/seal.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace {
@@ -237,6 +238,20 @@ absl::StatusOr<std::unique_ptr<SyncClient>> SyncClient::Open(
   VS_ASSIGN_OR_RETURN(client::ClientState state, LoadState(path));
   return std::unique_ptr<SyncClient>(
       new SyncClient(std::move(path), std::move(store), std::move(state)));
+}
+
+absl::StatusOr<std::unique_ptr<SyncClient>> SyncClient::OpenInitialized(
+    absl::string_view dir) {
+  std::string path(dir);
+  VS_ASSIGN_OR_RETURN(client::ClientState state, LoadState(path));
+  if (state.server().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "store ", Quoted(path),
+        " is not initialized: run `villagesync --store ", Bounded(path),
+        " init --server HOST:PORT --token_file FILE` first (or check the "
+        "--store path)"));
+  }
+  return Open(dir);
 }
 
 absl::Status SyncClient::SaveState() {

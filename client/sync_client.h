@@ -105,6 +105,11 @@ class SyncClient {
   // local replica, dir/client.pb the sync state.
   static absl::StatusOr<std::unique_ptr<SyncClient>> Open(
       absl::string_view dir);
+  // Opens the device directory `dir` only if Init has pointed it at a
+  // server; FAILED_PRECONDITION naming `dir` otherwise, with nothing
+  // created (a mistyped --store must not become an empty store).
+  static absl::StatusOr<std::unique_ptr<SyncClient>> OpenInitialized(
+      absl::string_view dir);
 
   // Points the device at a server. If the server answers, checks the token
   // (UNAUTHENTICATED if refused) and records who we are; if it is

@@ -86,6 +86,12 @@ absl::Status ConflictInbox::List(const v1::UserInfo& caller,
   VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "view the conflict inbox"));
   VS_ASSIGN_OR_RETURN(std::string region,
                       RegionFor(caller, request.region_prefix()));
+  if (!request.collection().empty() &&
+      store_->schemas().FindCollection(request.collection()) == nullptr) {
+    return InvalidField(
+        "collection",
+        absl::StrCat("unknown collection ", Quoted(request.collection())));
+  }
   ConflictQuery query;
   query.village_prefix = region;
   query.collection = request.collection();

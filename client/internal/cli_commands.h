@@ -32,9 +32,12 @@ class CliContext {
         show_progress_(show_progress),
         give_up_at_(give_up_at) {}
 
-  // The client of the device directory, opened (or created) on the first
-  // call; errors as SyncClient::Open returns them.
+  // The client of the device directory, opened on the first call.
+  // FAILED_PRECONDITION naming the directory if it was never initialized
+  // (nothing is created); other errors as SyncClient::Open returns them.
   absl::StatusOr<SyncClient*> Client();
+  // The same, but opens (or creates) any directory: for `init` only.
+  absl::StatusOr<SyncClient*> ClientToInitialize();
 
   // Results go to out(); progress and diagnostics to err().
   std::ostream& out() { return out_; }
@@ -67,10 +70,6 @@ absl::Status RunPut(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunGet(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunList(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunDelete(CliContext& ctx, const ParsedArgs& args);
-
-// The client of the device directory, FAILED_PRECONDITION (saying how to
-// run init) unless init has given the device a server.
-absl::StatusOr<SyncClient*> InitializedClient(CliContext& ctx);
 
 // Server (server_commands.cc).
 absl::Status RunInit(CliContext& ctx, const ParsedArgs& args);

@@ -370,7 +370,7 @@ with FIELD "_record" for a delete-versus-edit conflict. Run
 
 const char kConflictsListHelp[] =
     R"(Usage: villagesync --store DIR conflicts list [--region PREFIX] [--collection C]
-           [--status open|resolved|auto] [--min-age-days N] [--json]
+           [--status open|resolved|auto|all] [--min-age-days N] [--json]
 
 Lists the conflicts the server holds in your scope (all pages), one line
 each: id, status, number of siblings (the concurrent values) and age since
@@ -380,9 +380,10 @@ concurrent edit.
 
 Flags:
   --region PREFIX    only villages whose code starts with PREFIX
-  --collection C     only this collection
-  --status STATUS    open (waiting for an administrator), resolved, or auto
-                     (settled by the latest-edit-wins policy; reversible)
+  --collection C     only this collection (an unknown one is an error)
+  --status STATUS    open (waiting for an administrator; the default),
+                     resolved, auto (settled by the latest-edit-wins policy;
+                     reversible) or all
   --min-age-days N   only conflicts opened at least N days ago
   --json             a JSON array, one object per line:
                      {"id":..., "collection":..., "village":..., "record":...,

@@ -14,6 +14,7 @@
 #include "client/internal/conflict_output.h"
 #include "client/internal/value_text.h"
 #include "proto/status_macros.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace cli {
@@ -21,12 +22,16 @@ namespace {
 
 constexpr const char* kChoiceFlags[] = {"pick", "value", "keep", "delete"};
 
-absl::StatusOr<v1::ConflictStatus> ParseStatus(const std::string& text) {
+// --status; open when not given.
+absl::StatusOr<v1::ConflictStatus> ParseStatus(const ParsedArgs& args) {
+  if (!args.Has("status")) return v1::CONFLICT_STATUS_OPEN;
+  const std::string& text = args.Get("status");
   if (text == "open") return v1::CONFLICT_STATUS_OPEN;
   if (text == "resolved") return v1::CONFLICT_STATUS_RESOLVED;
   if (text == "auto") return v1::CONFLICT_STATUS_AUTO_RESOLVED;
+  if (text == "all") return v1::CONFLICT_STATUS_UNSPECIFIED;
   return UsageError(absl::StrCat(
-      "--status must be open, resolved or auto, not \"", text, "\""));
+      "--status must be open, resolved, auto or all, not ", Quoted(text)));
 }
 
 // The list filters of the command line; usage errors for bad flag values.
@@ -34,11 +39,8 @@ absl::StatusOr<v1::ListConflictsRequest> ListRequest(const ParsedArgs& args) {
   v1::ListConflictsRequest request;
   request.set_region_prefix(args.Get("region"));
   request.set_collection(args.Get("collection"));
-  if (args.Has("status")) {
-    VS_ASSIGN_OR_RETURN(v1::ConflictStatus status,
-                        ParseStatus(args.Get("status")));
-    request.set_status(status);
-  }
+  VS_ASSIGN_OR_RETURN(v1::ConflictStatus status, ParseStatus(args));
+  request.set_status(status);
   if (args.Has("min-age-days")) {
     int32_t days = -1;
     if (!absl::SimpleAtoi(args.Get("min-age-days"), &days) || days < 0) {
@@ -122,7 +124,7 @@ absl::StatusOr<v1::Value> ParseConflictValue(const SchemaRegistry& schemas,
 
 absl::Status RunConflictsList(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(v1::ListConflictsRequest request, ListRequest(args));
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(std::vector<v1::ConflictInfo> conflicts,
                       ListAllConflicts(*client, request));
   if (args.Has("json")) {
@@ -137,7 +139,7 @@ absl::Status RunConflictsList(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunConflictsShow(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::ConflictInfo info,
                       client->ShowConflict(args.positional[0]));
   if (args.Has("json")) {
@@ -150,7 +152,7 @@ absl::Status RunConflictsShow(CliContext& ctx, const ParsedArgs& args) {
 
 absl::Status RunConflictsResolve(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(v1::ResolveConflictRequest request, ResolveRequest(args));
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   // Shown first: NOT_FOUND before anything else, and --value needs the
   // conflict's collection and field to be parsed.
   VS_ASSIGN_OR_RETURN(v1::ConflictInfo shown,

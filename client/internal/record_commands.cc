@@ -15,6 +15,7 @@
 #include "proto/status_macros.h"
 #include "storage/record_store.h"
 #include "storage/record_view.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace cli {
@@ -36,6 +37,21 @@ absl::StatusOr<const v1::CollectionSchema*> FindSchema(
   return absl::InvalidArgumentError(
       absl::StrCat("collection: unknown collection \"", name,
                    "\" (known: ", absl::StrJoin(names, ", "), ")"));
+}
+
+// --village of list (a code or a prefix) or of get and delete (a code);
+// empty means every village.
+absl::Status CheckVillageFlag(const ParsedArgs& args, bool prefix_allowed) {
+  const std::string& village = args.Get("village");
+  if (village.empty()) return absl::OkStatus();
+  if (prefix_allowed ? IsVillagePrefix(village) : IsVillageCode(village)) {
+    return absl::OkStatus();
+  }
+  return UsageError(absl::StrCat(
+      "--village must be ",
+      prefix_allowed ? "a village code or its first digits (up to 12)"
+                     : "a 12-digit village code",
+      ", not ", Quoted(village)));
 }
 
 // Splits FIELD=VALUE arguments; their values are parsed later, by type.
@@ -157,6 +173,7 @@ absl::Status RunPut(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunGet(CliContext& ctx, const ParsedArgs& args) {
+  VS_RETURN_IF_ERROR(CheckVillageFlag(args, false));
   VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   const RecordStore& store = client->store();
   VS_ASSIGN_OR_RETURN(const v1::CollectionSchema* schema,
@@ -174,6 +191,7 @@ absl::Status RunGet(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunList(CliContext& ctx, const ParsedArgs& args) {
+  VS_RETURN_IF_ERROR(CheckVillageFlag(args, true));
   VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   const RecordStore& store = client->store();
   VS_ASSIGN_OR_RETURN(const v1::CollectionSchema* schema,
@@ -198,6 +216,7 @@ absl::Status RunList(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunDelete(CliContext& ctx, const ParsedArgs& args) {
+  VS_RETURN_IF_ERROR(CheckVillageFlag(args, false));
   VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   RecordStore& store = client->store();
   VS_ASSIGN_OR_RETURN(const v1::CollectionSchema* schema,

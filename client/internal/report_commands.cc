@@ -113,7 +113,7 @@ absl::StatusOr<v1::Rule> RuleFrom(const ParsedArgs& args) {
 absl::Status RunReport(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(v1::ReportRequest request, ReportRequestFrom(args));
   VS_ASSIGN_OR_RETURN(ReportFormat format, ParseFormat(args));
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::ReportResponse report, client->Report(request));
   switch (format) {
     case ReportFormat::kCsv:
@@ -130,7 +130,7 @@ absl::Status RunReport(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunRulesList(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::ListRulesResponse listed, client->ListRules());
   if (args.Has("json")) {
     ctx.out() << RulesToJson(listed.rules()) << "\n";
@@ -144,7 +144,7 @@ absl::Status RunRulesList(CliContext& ctx, const ParsedArgs& args) {
 
 absl::Status RunRulesSet(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(v1::Rule rule, RuleFrom(args));
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_RETURN_IF_ERROR(client->SetRule(rule).status());
   ctx.out() << "set " << RuleToLine(rule)
             << (rule.min_count() == 0 ? " (no longer required)" : "") << "\n";

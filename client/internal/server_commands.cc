@@ -19,10 +19,6 @@ namespace villagesync {
 namespace cli {
 namespace {
 
-constexpr char kNotInitialized[] =
-    "this device is not initialized: run `villagesync --store DIR init "
-    "--server HOST:PORT --token TOKEN` first";
-
 constexpr int64_t kMicrosPerDay = int64_t{86400} * 1000 * 1000;
 // ListAudit returns at most this many entries when no limit is asked.
 constexpr int kAuditLimit = 1000;
@@ -102,8 +98,7 @@ std::string StatusJson(const ClientStatus& status) {
 
 std::string StatusText(const ClientStatus& s) {
   std::string text = absl::StrCat(
-      "server:     ", s.server.empty() ? "(not initialized)" : s.server, "\n",
-      "user:       ",
+      "server:     ", s.server, "\n", "user:       ",
       s.user.empty() ? "(unknown until the server answers)"
                      : absl::StrCat(s.user, " (role ", s.role, ", scope ",
                                     ScopeText(s.scope), ")"),
@@ -131,15 +126,6 @@ absl::StatusOr<int64_t> SinceMicros(const ParsedArgs& args) {
 }
 
 }  // namespace
-
-absl::StatusOr<SyncClient*> InitializedClient(CliContext& ctx) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
-  VS_ASSIGN_OR_RETURN(ClientStatus status, client->Status());
-  if (status.server.empty()) {
-    return absl::FailedPreconditionError(kNotInitialized);
-  }
-  return client;
-}
 
 // The token: --token, else the first line of --token_file, else the
 // environment's VILLAGESYNC_TOKEN (argv is visible to everyone in `ps`).
@@ -196,7 +182,7 @@ absl::StatusOr<Connection> ConnectionFrom(const ParsedArgs& args) {
 absl::Status RunInit(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(Connection connection, ConnectionFrom(args));
   const std::string& server = connection.server;
-  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.ClientToInitialize());
   VS_RETURN_IF_ERROR(client->Init(connection));
   VS_ASSIGN_OR_RETURN(ClientStatus status, client->Status());
   if (status.user.empty()) {
@@ -213,7 +199,7 @@ absl::Status RunInit(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunSync(CliContext& ctx, const ParsedArgs&) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   SyncOptions options = ctx.CallOptions();
   std::ostream& err = ctx.err();
   if (ctx.show_progress()) {
@@ -245,7 +231,7 @@ absl::Status RunStatus(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunAddUser(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(
       v1::AddUserResponse added,
       client->AddUser(args.Get("name"), args.Get("role"), args.Get("scope")));
@@ -254,7 +240,7 @@ absl::Status RunAddUser(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_RETURN_IF_ERROR(client->RevokeUser(args.positional[0]).status());
   ctx.out() << "revoked " << args.positional[0] << "\n";
   return absl::OkStatus();
@@ -282,7 +268,7 @@ std::string UserJson(const v1::UserInfo& user) {
 }  // namespace
 
 absl::Status RunListUsers(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::ListUsersResponse users, client->ListUsers());
   if (args.Has("json")) {
     std::vector<std::string> objects;
@@ -299,7 +285,7 @@ absl::Status RunListUsers(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunShowUser(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::ListUsersResponse users, client->ListUsers());
   const std::string& name = args.positional[0];
   for (const v1::UserInfo& user : users.users()) {
@@ -315,7 +301,7 @@ absl::Status RunSetUser(CliContext& ctx, const ParsedArgs& args) {
   if (!args.Has("role") && !args.Has("scope")) {
     return UsageError("give --role ROLE, --scope PREFIX or both");
   }
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   v1::SetUserRequest request;
   request.set_name(args.Get("name"));
   if (args.Has("role")) request.set_role(args.Get("role"));
@@ -326,7 +312,7 @@ absl::Status RunSetUser(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunRotateToken(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::RotateTokenResponse rotated,
                       client->RotateToken(args.positional[0]));
   ctx.out() << rotated.token() << "\n";
@@ -335,7 +321,7 @@ absl::Status RunRotateToken(CliContext& ctx, const ParsedArgs& args) {
 
 absl::Status RunAudit(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(int64_t since, SinceMicros(args));
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::ListAuditResponse audit, client->ListAudit(since));
   if (args.Has("json")) {
     ctx.out() << AuditToJson(audit.entries()) << "\n";
@@ -381,7 +367,7 @@ std::string PeerJson(const v1::PeerStatus& peer) {
 }  // namespace
 
 absl::Status RunPeers(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::ListPeersResponse peers, client->ListPeers());
   if (args.Has("json")) {
     std::vector<std::string> objects;
@@ -397,7 +383,7 @@ absl::Status RunPeers(CliContext& ctx, const ParsedArgs& args) {
 }
 
 absl::Status RunBackup(CliContext& ctx, const ParsedArgs& args) {
-  VS_ASSIGN_OR_RETURN(SyncClient * client, InitializedClient(ctx));
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::BackupResponse backup,
                       client->Backup(args.positional[0]));
   ctx.out() << "backup written on the server to " << backup.destination()

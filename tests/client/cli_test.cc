@@ -103,6 +103,16 @@ class CliTest : public ::testing::Test {
   const std::string store_ = dir_.Sub("device");
 };
 
+// A device initialized with a server that never answers (port 1 on
+// loopback): every local command works offline.
+class OfflineCliTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliResult init = Run({"init", "--server", "127.0.0.1:1", "--token", "t"});
+    ASSERT_EQ(init.code, 0) << init.err;
+  }
+};
+
 TEST_F(CliTest, ATimeoutBoundsACommandAgainstAnUnreachableServer) {
   // Port 1 on loopback: nothing listens, every attempt is refused.
   ASSERT_EQ(Run({"init", "--server", "127.0.0.1:1", "--token", "t"}).code, 0);
@@ -128,7 +138,7 @@ TEST_F(CliTest, ATokenComesFromAFileOrTheEnvironmentNotOnlyArgv) {
   EXPECT_THAT(none.err, HasSubstr("--token_file"));
 }
 
-TEST_F(CliTest, PutPrintsANewIdAndGetJsonShowsTheMemberExactly) {
+TEST_F(OfflineCliTest, PutPrintsANewIdAndGetJsonShowsTheMemberExactly) {
   std::string id =
       Put({"members", "--village", kVillage, "name=王秀兰",
            "join_date=1963-05-04", "status=正式党员",
@@ -147,7 +157,7 @@ TEST_F(CliTest, PutPrintsANewIdAndGetJsonShowsTheMemberExactly) {
   EXPECT_THAT(get.err, IsEmpty());
 }
 
-TEST_F(CliTest, MoneyInYuanIsStoredAndShownInFen) {
+TEST_F(OfflineCliTest, MoneyInYuanIsStoredAndShownInFen) {
   std::string id = Put({"dues", "--village", kVillage, "--id", "dues-2024h1",
                         "member=李建国", "months=2024-01..2024-06",
                         "amount=6.00", "paid_date=2024-06-28"});
@@ -164,7 +174,7 @@ TEST_F(CliTest, MoneyInYuanIsStoredAndShownInFen) {
       "\n");
 }
 
-TEST_F(CliTest, PutWithTheIdOfAnExistingRecordChangesOnlyTheNamedField) {
+TEST_F(OfflineCliTest, PutWithTheIdOfAnExistingRecordChangesOnlyTheNamedField) {
   PutWangXiulan("wxl");
   std::string before = Run({"get", "members", "wxl", "--json"}).out;
 
@@ -178,7 +188,7 @@ TEST_F(CliTest, PutWithTheIdOfAnExistingRecordChangesOnlyTheNamedField) {
   EXPECT_EQ(after, expected);
 }
 
-TEST_F(CliTest, AnEmptyValueClearsTheField) {
+TEST_F(OfflineCliTest, AnEmptyValueClearsTheField) {
   PutWangXiulan("wxl");
   Put({"members", "--village", kVillage, "--id", "wxl", "phone="});
   CliResult get = Run({"get", "members", "wxl", "--json"});
@@ -186,7 +196,7 @@ TEST_F(CliTest, AnEmptyValueClearsTheField) {
   EXPECT_THAT(get.out, HasSubstr(R"("name":"王秀兰")"));
 }
 
-TEST_F(CliTest, AnImpossibleDateFailsNamingTheFieldAndWritesNothing) {
+TEST_F(OfflineCliTest, AnImpossibleDateFailsNamingTheFieldAndWritesNothing) {
   CliResult put =
       Run({"put", "members", "--village", kVillage, "--id", "m1", "name=李建国",
            "join_date=2024-13-40", "status=正式党员"});
@@ -196,7 +206,7 @@ TEST_F(CliTest, AnImpossibleDateFailsNamingTheFieldAndWritesNothing) {
   EXPECT_EQ(Run({"get", "members", "m1"}).code, 1);
 }
 
-TEST_F(CliTest, AnUnknownFieldFailsNamingTheField) {
+TEST_F(OfflineCliTest, AnUnknownFieldFailsNamingTheField) {
   CliResult put =
       Run({"put", "members", "--village", kVillage, "name=李建国",
            "join_date=1995-07-01", "status=正式党员", "nickname=老李"});
@@ -205,27 +215,27 @@ TEST_F(CliTest, AnUnknownFieldFailsNamingTheField) {
               AllOf(HasSubstr("nickname"), HasSubstr("unknown field")));
 }
 
-TEST_F(CliTest, AValueOutsideTheEnumFailsNamingTheField) {
+TEST_F(OfflineCliTest, AValueOutsideTheEnumFailsNamingTheField) {
   CliResult put = Run({"put", "members", "--village", kVillage, "name=李建国",
                        "join_date=1995-07-01", "status=群众"});
   EXPECT_EQ(put.code, 1);
   EXPECT_THAT(put.err, AllOf(HasSubstr("status"), HasSubstr("正式党员")));
 }
 
-TEST_F(CliTest, AMissingRequiredFieldOnCreateFailsNamingTheField) {
+TEST_F(OfflineCliTest, AMissingRequiredFieldOnCreateFailsNamingTheField) {
   CliResult put = Run({"put", "members", "--village", kVillage, "name=李建国",
                        "status=正式党员"});
   EXPECT_EQ(put.code, 1);
   EXPECT_THAT(put.err, HasSubstr("join_date"));
 }
 
-TEST_F(CliTest, AnUnknownCollectionFailsListingTheKnownOnes) {
+TEST_F(OfflineCliTest, AnUnknownCollectionFailsListingTheKnownOnes) {
   CliResult put = Run({"put", "memberz", "--village", kVillage, "name=x"});
   EXPECT_EQ(put.code, 1);
   EXPECT_THAT(put.err, AllOf(HasSubstr("memberz"), HasSubstr("members")));
 }
 
-TEST_F(CliTest, AnAppendOnlyRecordIsNeverEdited) {
+TEST_F(OfflineCliTest, AnAppendOnlyRecordIsNeverEdited) {
   Put({"dues", "--village", kVillage, "--id", "d1", "member=李建国",
        "months=2024-01..2024-06", "amount=6.00"});
   CliResult edit =
@@ -234,7 +244,7 @@ TEST_F(CliTest, AnAppendOnlyRecordIsNeverEdited) {
   EXPECT_THAT(edit.err, HasSubstr("append-only"));
 }
 
-TEST_F(CliTest, DeleteThenGetShowsTheRecordAsDeletedAndListOmitsIt) {
+TEST_F(OfflineCliTest, DeleteThenGetShowsTheRecordAsDeletedAndListOmitsIt) {
   PutWangXiulan("wxl");
   CliResult del = Run({"delete", "members", "wxl"});
   EXPECT_EQ(del.code, 0) << del.err;
@@ -250,7 +260,7 @@ TEST_F(CliTest, DeleteThenGetShowsTheRecordAsDeletedAndListOmitsIt) {
   EXPECT_EQ(Run({"list", "members"}).out, "");
 }
 
-TEST_F(CliTest, DeletingARecordTwiceFailsWithNotFound) {
+TEST_F(OfflineCliTest, DeletingARecordTwiceFailsWithNotFound) {
   PutWangXiulan("wxl");
   EXPECT_EQ(Run({"delete", "members", "wxl"}).code, 0);
   CliResult again = Run({"delete", "members", "wxl"});
@@ -258,7 +268,7 @@ TEST_F(CliTest, DeletingARecordTwiceFailsWithNotFound) {
   EXPECT_THAT(again.err, HasSubstr("no record members/wxl"));
 }
 
-TEST_F(CliTest, ListVillagePrefixKeepsOnlyThatRegion) {
+TEST_F(OfflineCliTest, ListVillagePrefixKeepsOnlyThatRegion) {
   for (const char* village : {"370102001001", "370102001002", "370103002001"}) {
     Put({"members", "--village", village, "--id", absl::StrCat("m", village),
          "name=李建国", "join_date=1995-07-01", "status=正式党员"});
@@ -276,7 +286,7 @@ TEST_F(CliTest, ListVillagePrefixKeepsOnlyThatRegion) {
               HasSubstr("m370103002001  370103002001"));
 }
 
-TEST_F(CliTest, ListJsonIsAnArrayOfTheObjectsGetPrints) {
+TEST_F(OfflineCliTest, ListJsonIsAnArrayOfTheObjectsGetPrints) {
   PutWangXiulan("a1");
   PutWangXiulan("a2");
   CliResult list = Run({"list", "members", "--json"});
@@ -288,7 +298,7 @@ TEST_F(CliTest, ListJsonIsAnArrayOfTheObjectsGetPrints) {
   EXPECT_EQ(Run({"list", "talks", "--json"}).out, "[]\n");
 }
 
-TEST_F(CliTest, AnIdInTwoVillagesNeedsTheVillageNamed) {
+TEST_F(OfflineCliTest, AnIdInTwoVillagesNeedsTheVillageNamed) {
   Put({"members", "--village", "370102001001", "--id", "same", "name=甲",
        "join_date=1995-07-01", "status=正式党员"});
   Put({"members", "--village", "370102001002", "--id", "same", "name=乙",
@@ -303,7 +313,7 @@ TEST_F(CliTest, AnIdInTwoVillagesNeedsTheVillageNamed) {
   EXPECT_THAT(named.out, HasSubstr(R"("name":"乙")"));
 }
 
-TEST_F(CliTest, GetShowsOneFieldPerLineForPeople) {
+TEST_F(OfflineCliTest, GetShowsOneFieldPerLineForPeople) {
   PutWangXiulan("wxl");
   CliResult get = Run({"get", "members", "wxl"});
   EXPECT_EQ(get.code, 0) << get.err;
@@ -316,7 +326,7 @@ TEST_F(CliTest, GetShowsOneFieldPerLineForPeople) {
             "care_flags: 老党员,生活困难党员\n");
 }
 
-TEST_F(CliTest, FieldsInConflictAreListedAndMarked) {
+TEST_F(OfflineCliTest, FieldsInConflictAreListedAndMarked) {
   PutWangXiulan("wxl");
   v1::RecordKey key = villagesync::testing::Key(kVillage, "members", "wxl");
   EditConcurrently(key, {{"status", villagesync::testing::Enum("停止党籍")}},
@@ -331,7 +341,7 @@ TEST_F(CliTest, FieldsInConflictAreListedAndMarked) {
   EXPECT_THAT(Run({"list", "members"}).out, HasSubstr("[conflict: status]"));
 }
 
-TEST_F(CliTest, ADeleteMeetingAConcurrentEditIsShownAsADeleteConflict) {
+TEST_F(OfflineCliTest, ADeleteMeetingAConcurrentEditIsShownAsADeleteConflict) {
   PutWangXiulan("wxl");
   v1::RecordKey key = villagesync::testing::Key(kVillage, "members", "wxl");
   EditConcurrently(key, {}, {{"phone", villagesync::testing::Str("139")}},
@@ -345,16 +355,54 @@ TEST_F(CliTest, ADeleteMeetingAConcurrentEditIsShownAsADeleteConflict) {
   EXPECT_THAT(Run({"list", "members"}).out, HasSubstr("[delete conflict]"));
 }
 
-TEST_F(CliTest, StatusJsonOfANewDeviceCountsItsPendingEdits) {
+TEST_F(OfflineCliTest, StatusJsonOfANewDeviceCountsItsPendingEdits) {
   PutWangXiulan("wxl");
   CliResult status = Run({"status", "--json"});
   EXPECT_EQ(status.code, 0) << status.err;
-  EXPECT_THAT(status.out,
-              MatchesRegex(R"(\{"server":"","user":"","role":"","scope":"",)"
-                           R"("replica_id":"[0-9a-f]{16}","pending":1,)"
-                           R"("last_sync":null,"last_error":null\}
+  EXPECT_THAT(
+      status.out,
+      MatchesRegex(R"(\{"server":"127.0.0.1:1","user":"","role":"","scope":"",)"
+                   R"("replica_id":"[0-9a-f]{16}","pending":1,)"
+                   R"("last_sync":null,"last_error":null\}
 )"));
-  EXPECT_THAT(Run({"status"}).out, HasSubstr("not initialized"));
+  EXPECT_THAT(Run({"status"}).out, HasSubstr("unknown until the server"));
+}
+
+// A mistyped --store must not become an empty store that seems to work.
+TEST_F(CliTest, EveryCommandButInitRefusesAStoreNeverInitialized) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"put", "members", "--village", kVillage, "name=李建国",
+       "join_date=1995-07-01", "status=正式党员"},
+      {"get", "members", "m1"},
+      {"list", "members"},
+      {"delete", "members", "m1"},
+      {"status"},
+      {"sync"},
+      {"conflicts", "list"},
+      {"report", "--region", "4401", "--period", "2024-05"},
+      {"admin", "users", "list"},
+  };
+  std::string typo = dir_.Sub("devcie");
+  for (std::vector<std::string> args : commands) {
+    args.insert(args.begin(), {"--store", typo});
+    CliResult result = RunRaw(args);
+    EXPECT_EQ(result.code, 1) << args[2] << ": " << result.err;
+    EXPECT_THAT(result.err, HasSubstr("\"" + typo + "\" is not initialized"))
+        << args[2];
+    EXPECT_FALSE(std::filesystem::exists(typo)) << args[2];
+  }
+}
+
+TEST_F(OfflineCliTest, ABadVillageCodeOrPrefixIsAUsageError) {
+  CliResult list = Run({"list", "members", "--village", "44a"});
+  EXPECT_EQ(list.code, 2) << list.err;
+  EXPECT_THAT(list.err, HasSubstr("--village must be a village code or its "
+                                  "first digits (up to 12), not \"44a\""));
+  CliResult get = Run({"get", "members", "m1", "--village", "4401"});
+  EXPECT_EQ(get.code, 2) << get.err;
+  EXPECT_THAT(get.err, HasSubstr("a 12-digit village code"));
+  EXPECT_EQ(Run({"delete", "members", "m1", "--village", "x"}).code, 2);
+  EXPECT_EQ(Run({"list", "members", "--village", "4401"}).code, 0);
 }
 
 TEST_F(CliTest, SyncWithoutInitFailsAndSaysHowToInit) {
@@ -383,7 +431,7 @@ TEST_F(CliTest, InitWithAnUnreachableServerKeepsTheSettingsForTheNextSync) {
   close(fd);
 }
 
-TEST_F(CliTest, TheStoreMayFollowTheCommand) {
+TEST_F(OfflineCliTest, TheStoreMayFollowTheCommand) {
   CliResult put = RunRaw({"put", "members", "--store", store_, "--village",
                           kVillage, "--id", "m1", "name=李建国",
                           "join_date=1995-07-01", "status=正式党员"});

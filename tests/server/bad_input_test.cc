@@ -235,5 +235,44 @@ TEST_F(BadInputTest, AddingAUserWithAnUnknownRoleNamesTheField) {
   EXPECT_THAT(status.error_message(), HasSubstr("role"));
 }
 
+TEST_F(BadInputTest, ListingConflictsOfAnUnknownCollectionNamesTheField) {
+  v1::ListConflictsRequest request;
+  request.set_collection(std::string(100 * 1024, 'q'));
+  v1::ListConflictsResponse response;
+  grpc::Status status = raw_.admin->ListConflicts(
+      RawStub::Context(county_.admin_token()).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("collection: unknown"));
+  EXPECT_LT(status.error_message().size(), 200u);
+}
+
+TEST_F(BadInputTest, SettingAUserToNothingOrToABadValueNamesTheField) {
+  auto set = [&](const v1::SetUserRequest& request) {
+    v1::SetUserResponse response;
+    return raw_.admin->SetUser(RawStub::Context(county_.admin_token()).get(),
+                               request, &response);
+  };
+  v1::SetUserRequest nothing;
+  nothing.set_name("admin");
+  grpc::Status status = set(nothing);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("role: "));
+
+  v1::SetUserRequest bad_scope;
+  bad_scope.set_name("admin");
+  bad_scope.set_scope(std::string(100 * 1024, '4') + "x");
+  status = set(bad_scope);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("scope: "));
+  EXPECT_LT(status.error_message().size(), 200u);
+
+  v1::SetUserRequest nobody;
+  nobody.set_name(std::string(100 * 1024, 'n'));
+  nobody.set_role("county");
+  status = set(nobody);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_LT(status.error_message().size(), 200u);
+}
+
 }  // namespace
 }  // namespace villagesync
