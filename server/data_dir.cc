@@ -13,6 +13,15 @@ std::string RecordsDir(absl::string_view data_dir) {
   return absl::StrCat(data_dir, "/records");
 }
 
+absl::StatusOr<std::unique_ptr<UserStore>> OpenUsers(
+    absl::string_view data_dir) {
+  std::string path = UsersFile(data_dir);
+  absl::StatusOr<std::unique_ptr<UserStore>> users = UserStore::Open(path);
+  if (users.ok()) return users;
+  return absl::Status(users.status().code(),
+                      absl::StrCat(path, ": ", users.status().message()));
+}
+
 std::string UsersFile(absl::string_view data_dir) {
   return absl::StrCat(data_dir, "/users.pb");
 }
@@ -100,8 +109,7 @@ absl::StatusOr<uint64_t> BackupOffline(absl::string_view data_dir,
   }
   VS_RETURN_IF_ERROR(store.status());
   if (!std::filesystem::exists(UsersFile(data_dir))) return NotSetUp(data_dir);
-  VS_ASSIGN_OR_RETURN(std::unique_ptr<UserStore> users,
-                      UserStore::Open(UsersFile(data_dir)));
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<UserStore> users, OpenUsers(data_dir));
   return BackupDataDir(**store, *users, destination);
 }
 

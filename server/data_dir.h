@@ -22,6 +22,9 @@ namespace villagesync {
 std::string RecordsDir(absl::string_view data_dir);
 // DIR/users.pb: the users.
 std::string UsersFile(absl::string_view data_dir);
+// Opens DIR/users.pb; errors (a damaged file: DATA_LOSS) name the file.
+absl::StatusOr<std::unique_ptr<UserStore>> OpenUsers(
+    absl::string_view data_dir);
 
 // How every opening of a server's record store begins: a damaged log or
 // table file refuses the opening (DATA_LOSS naming it) rather than losing

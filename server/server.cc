@@ -106,8 +106,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   store_options.seal_own_writes = true;
   VS_ASSIGN_OR_RETURN(server->store_,
                       OpenServerStore(options.data_dir, store_options));
-  VS_ASSIGN_OR_RETURN(server->users_,
-                      UserStore::Open(UsersFile(options.data_dir)));
+  VS_ASSIGN_OR_RETURN(server->users_, OpenUsers(options.data_dir));
   if (server->users_->empty()) return NotSetUp(options.data_dir);
   VS_RETURN_IF_ERROR(RuleTable(server->store_.get()).InstallDefaults());
   server->devices_ = std::make_unique<DeviceRegistry>(
@@ -232,8 +231,7 @@ absl::StatusOr<std::string> Bootstrap(absl::string_view data_dir) {
   // Opening the record store takes its lock: a running server refuses us.
   VS_ASSIGN_OR_RETURN(std::unique_ptr<RecordStore> store,
                       OpenServerStore(data_dir, ServerStoreOptions()));
-  VS_ASSIGN_OR_RETURN(std::unique_ptr<UserStore> users,
-                      UserStore::Open(UsersFile(data_dir)));
+  VS_ASSIGN_OR_RETURN(std::unique_ptr<UserStore> users, OpenUsers(data_dir));
   if (!users->empty()) {
     return absl::FailedPreconditionError(
         "data dir already has users: bootstrap runs once");

@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "proto/status_macros.h"
@@ -20,6 +21,12 @@
 
 namespace villagesync {
 namespace {
+
+// The user file: kFileMagic, the SHA-256 of the rest, then a serialized
+// storage::UserFile. A file without the magic is from before the checksum
+// and is rewritten with it when opened.
+constexpr absl::string_view kFileMagic = "VSUSERS1";
+constexpr size_t kDigestBytes = 32;
 
 constexpr size_t kMaxNameLength = 64;
 constexpr int kTokenBytes = 32;
@@ -92,6 +99,49 @@ v1::AuditEntry MakeAudit(int64_t micros, absl::string_view actor,
   return entry;
 }
 
+// The raw SHA-256 of `bytes`; "" if OpenSSL fails.
+std::string Sha256(absl::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), md, &md_len, EVP_sha256(),
+                 nullptr) != 1) {
+    return "";
+  }
+  return std::string(reinterpret_cast<const char*>(md), md_len);
+}
+
+absl::StatusOr<std::string> EncodeFile(const storage::UserFile& file) {
+  std::string payload;
+  if (!file.SerializeToString(&payload)) {
+    return absl::UnavailableError("user file: serialize failed");
+  }
+  std::string digest = Sha256(payload);
+  if (digest.size() != kDigestBytes) {
+    return absl::UnavailableError("user file: hashing failed");
+  }
+  return absl::StrCat(kFileMagic, digest, payload);
+}
+
+// `*legacy` is set for a file written before the checksum existed.
+absl::StatusOr<storage::UserFile> DecodeFile(absl::string_view data,
+                                             bool* legacy) {
+  storage::UserFile file;
+  *legacy = !absl::ConsumePrefix(&data, kFileMagic);
+  if (!*legacy) {
+    if (data.size() < kDigestBytes ||
+        Sha256(data.substr(kDigestBytes)) != data.substr(0, kDigestBytes)) {
+      return absl::DataLossError(
+          "user file: checksum mismatch (the file is damaged; restore it "
+          "from a backup)");
+    }
+    data.remove_prefix(kDigestBytes);
+  }
+  if (!file.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+    return absl::DataLossError("user file: does not parse");
+  }
+  return file;
+}
+
 }  // namespace
 
 bool IsRole(absl::string_view role) {
@@ -100,14 +150,8 @@ bool IsRole(absl::string_view role) {
 }
 
 std::string HashToken(absl::string_view token) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  if (EVP_Digest(token.data(), token.size(), md, &md_len, EVP_sha256(),
-                 nullptr) != 1) {
-    return "";  // Never matches a stored hash; Add refuses it.
-  }
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(md), md_len));
+  // "" if hashing fails: it never matches a stored hash; Add refuses it.
+  return absl::BytesToHexString(Sha256(token));
 }
 
 absl::StatusOr<std::unique_ptr<UserStore>> UserStore::Open(std::string path) {
@@ -115,14 +159,16 @@ absl::StatusOr<std::unique_ptr<UserStore>> UserStore::Open(std::string path) {
   absl::StatusOr<std::string> data = ReadWholeFile(path);
   bool missing = absl::IsNotFound(data.status());
   if (!data.ok() && !missing) return data.status();
-  if (!missing && !file.ParseFromString(*data)) {
-    return absl::DataLossError("user file: does not parse");
+  bool legacy = false;
+  if (!missing) {
+    VS_ASSIGN_OR_RETURN(file, DecodeFile(*data, &legacy));
   }
   VS_RETURN_IF_ERROR(CheckFile(file));
   std::unique_ptr<UserStore> store(
       new UserStore(std::move(path), std::move(file)));
-  if (missing) {
-    // Creating the file now reports an unwritable data dir at startup.
+  if (missing || legacy) {
+    // Creating the file now reports an unwritable data dir at startup; an
+    // old file gets its checksum at once.
     absl::MutexLock lock(&store->mu_);
     VS_RETURN_IF_ERROR(store->Save());
   }
@@ -297,18 +343,13 @@ absl::Status UserStore::CopyTo(const std::string& path) const {
   std::string data;
   {
     absl::MutexLock lock(&mu_);
-    if (!file_.SerializeToString(&data)) {
-      return absl::UnavailableError("user file: serialize failed");
-    }
+    VS_ASSIGN_OR_RETURN(data, EncodeFile(file_));
   }
   return WriteFileDurably(path, data);
 }
 
 absl::Status UserStore::Save() {
-  std::string data;
-  if (!file_.SerializeToString(&data)) {
-    return absl::UnavailableError("user file: serialize failed");
-  }
+  VS_ASSIGN_OR_RETURN(std::string data, EncodeFile(file_));
   return WriteFileDurably(path_, data);
 }
 

@@ -1,7 +1,8 @@
 // UserStore keeps a server's users (SPEC §6): name, role, village-code scope
 // and the SHA-256 hash of their bearer token (the token itself is never
 // stored), plus the audit log of user changes. Persisted in one file under
-// the data dir, replaced atomically (write, fsync, rename) on every change.
+// the data dir, replaced atomically (write, fsync, rename) on every change,
+// with a SHA-256 checksum: a damaged file is refused, never half believed.
 #ifndef VILLAGESYNC_STORAGE_USER_STORE_H_
 #define VILLAGESYNC_STORAGE_USER_STORE_H_
 
@@ -40,7 +41,8 @@ absl::Status ValidateUser(absl::string_view name, absl::string_view role,
 class UserStore {
  public:
   // Opens (or creates, empty) the user file `path`. DATA_LOSS if it exists
-  // but does not parse; UNAVAILABLE if it cannot be read.
+  // but its checksum does not match or it does not parse; UNAVAILABLE if it
+  // cannot be read. A file from before the checksum is rewritten with one.
   static absl::StatusOr<std::unique_ptr<UserStore>> Open(std::string path);
 
   // Creates a user with a fresh random 256-bit token and returns the token.

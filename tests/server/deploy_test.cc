@@ -2,6 +2,8 @@
 // programs: clear start-up errors (a dir never bootstrapped, a dir or a port
 // another server holds), --version on both programs.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -97,6 +99,24 @@ TEST_F(DeployTest, AnOfflineBackupCopiesAStoppedDirAndPointsToTheOnlineOne) {
       {"backup", "--data_dir", dir_.Sub("county"), "--to", dir_.Sub("copy2")});
   EXPECT_EQ(held.exit_code, 1);
   EXPECT_THAT(held.err, HasSubstr("villagesync admin backup"));
+}
+
+TEST_F(DeployTest, ADamagedUsersFileStopsTheServerNamingIt) {
+  ASSERT_EQ(Server({"bootstrap", "--data_dir", dir_.Sub("county")}).exit_code,
+            0);
+  std::string users = dir_.Sub("county/users.pb");
+  std::string bytes;
+  {
+    std::ifstream in(users, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(bytes.size(), 40u);
+  bytes[40] = static_cast<char>(bytes[40] ^ 4);
+  std::ofstream(users, std::ios::binary | std::ios::trunc) << bytes;
+  ProgramResult r = Server({"--data_dir", dir_.Sub("county"), "--listen",
+                            "127.0.0.1:0", "--http_listen", ""});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("users.pb: user file: checksum mismatch"));
 }
 
 TEST_F(DeployTest, TheServersHelpListsItsFlagsAndExitsZero) {

@@ -1,7 +1,7 @@
 // UserStore keeps users and their token hashes durably: tokens authenticate
 // until revoked or rotated, a re-scoped user keeps its token, only hashes reach
-// the disk, bad input and failed writes change nothing, and a corrupt file is
-// reported rather than ignored.
+// the disk, bad input and failed writes change nothing, and a corrupt file
+// (one flipped bit is enough) is reported rather than believed.
 #include "storage/user_store.h"
 
 #include <sys/stat.h>
@@ -210,6 +210,48 @@ TEST_F(UserStoreTest, CorruptFileIsDataLoss) {
 
   EXPECT_THAT(UserStore::Open(path_),
               StatusIs(absl::StatusCode::kDataLoss, Not(HasSubstr(path_))));
+}
+
+// One flipped bit used to widen a scope or un-revoke a user silently.
+TEST_F(UserStoreTest, AFlippedBitAnywhereInTheFileIsDataLoss) {
+  ASSERT_THAT(store_->Add("wang", "admin", "", "bootstrap"), IsOk());
+  ASSERT_THAT(store_->Add("li", "field_worker", "440101001", "wang"), IsOk());
+  ASSERT_THAT(store_->Revoke("li", "wang"), IsOk());
+  store_.reset();
+  const std::string good = ReadBytes(path_);
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (int bit : {0, 5}) {
+      std::string damaged = good;
+      damaged[i] = static_cast<char>(damaged[i] ^ (1 << bit));
+      WriteBytes(path_, damaged);
+      EXPECT_THAT(UserStore::Open(path_),
+                  StatusIs(absl::StatusCode::kDataLoss, _))
+          << "byte " << i << " bit " << bit;
+    }
+  }
+  WriteBytes(path_, good);
+  EXPECT_THAT(UserStore::Open(path_), IsOk());
+}
+
+// A file written before the checksum existed: read, and given one at once.
+TEST_F(UserStoreTest, AFileWithoutAChecksumIsReadAndRewrittenWithOne) {
+  storage::UserFile legacy;
+  storage::StoredUser* user = legacy.add_users();
+  user->mutable_info()->set_name("wang");
+  user->mutable_info()->set_role("admin");
+  user->set_token_sha256(HashToken("vs_old"));
+  WriteBytes(path_, legacy.SerializeAsString());
+
+  Reopen();
+
+  VS_ASSERT_OK_AND_ASSIGN(v1::UserInfo wang, store_->Authenticate("vs_old"));
+  EXPECT_EQ(wang.name(), "wang");
+  EXPECT_THAT(ReadBytes(path_), ::testing::StartsWith("VSUSERS1"));
+  std::string rewritten = ReadBytes(path_);
+  rewritten.back() = static_cast<char>(rewritten.back() ^ 1);
+  WriteBytes(path_, rewritten);
+  EXPECT_THAT(UserStore::Open(path_),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("checksum")));
 }
 
 TEST_F(UserStoreTest, TwoTokensDiffer) {
