@@ -25,8 +25,13 @@ Commands:
                      delete a record
   sync               push local edits, pull everyone else's
   status [--json]    pending edits, last sync, server, user, role, scope
+  schema list [--json]
+                     the collections this device validates with
+  schema show COLLECTION [--json]
+                     its fields: type, required, values, limits, pii, merge
   conflicts list [--region PREFIX] [--collection C]
-                 [--status open|resolved|auto] [--min-age-days N] [--json]
+                 [--status open|resolved|auto|all] [--min-age-days N]
+                 [--json]
                      list the server's conflicts in your scope
   conflicts show ID [--json]
                      one conflict: ancestor, every value, who, device, when
@@ -44,6 +49,12 @@ Commands:
                      revoke a user's token
   admin users list [--json]
                      the users in your scope: role, scope, active or revoked
+  admin users show NAME [--json]
+                     one active user
+  admin users set --name NAME [--role ROLE] [--scope PREFIX]
+                     move a user to another role or region; token kept
+  admin users rotate NAME
+                     a new token for the user; the old one stops working
   admin audit [--since YYYY-MM-DD] [--json]
                      the server's log of user changes, resolutions and
                      rule changes
@@ -56,8 +67,10 @@ Commands:
                      require N meetings of a type per period from a month on
 
 Flags:
-  --store DIR        the device directory (local store and sync state),
-                     created if missing; may also follow the command
+  --store DIR        the device directory (local store and sync state);
+                     init creates it, every other command refuses a
+                     directory init never set up; may also follow the
+                     command
   -h, --help         this help; after a command, that command's help
   --version          the version of this program, and exit
   --timeout SECONDS  give up a command that talks to the server after this
@@ -352,6 +365,29 @@ Flags:
 A bad --period or --format is a usage error (exit 2); a region outside
 your scope is refused (exit 4); a value the server refuses fails with
 exit 1, the message naming the field.
+)";
+
+const char kSchemaHelp[] = R"(Usage:
+  villagesync --store DIR schema list [--json]
+  villagesync --store DIR schema show COLLECTION [--json]
+
+The schemas this device validates with, from its own store (offline): the
+ones it had at its last sync.
+
+schema list: "schema version N", then one line per collection:
+  "NAME  mutable|append-only  N fields  — DESCRIPTION".
+  --json           a JSON array of {"name","kind","fields","description"}
+schema show COLLECTION: the collection's kind, description, owner and
+  purpose, then one line per field: name, type (string, int, double, bool,
+  date, timestamp, money, enum, ref, list), "required", "pii" (withheld from
+  field workers), the allowed values, MIN..MAX, "at most FIELD", the merge
+  policy (review: concurrent edits wait for an administrator; lww: the
+  latest wins; union: lists are merged) and the roles that may write it
+  when not the default ones. Exit 1 for an unknown collection.
+  --json           one object: {"name","kind","description","owner",
+                   "purpose","fields":[{"name","type","required","pii",
+                   "enum_values","min","max","at_most_field","merge",
+                   "writable_by","description"}]}
 )";
 
 const char kConflictsHelp[] = R"(Usage:

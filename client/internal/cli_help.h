@@ -19,6 +19,7 @@ extern const char kStatusHelp[];
 extern const char kAdminHelp[];
 // `admin rules`, `admin rules list` and `admin rules set`.
 extern const char kAdminRulesHelp[];
+extern const char kSchemaHelp[];
 extern const char kReportHelp[];
 // `conflicts` alone, then each conflicts command.
 extern const char kConflictsHelp[];

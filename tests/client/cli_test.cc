@@ -16,6 +16,8 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "storage/builtin_schemas.h"
 #include "storage/record_store.h"
 #include "tests/testing/records.h"
 #include "tests/testing/status_matchers.h"
@@ -368,6 +370,43 @@ TEST_F(OfflineCliTest, StatusJsonOfANewDeviceCountsItsPendingEdits) {
   EXPECT_THAT(Run({"status"}).out, HasSubstr("unknown until the server"));
 }
 
+TEST_F(OfflineCliTest, SchemaShowListsEveryFieldWithItsTypeOffline) {
+  CliResult shown = Run({"schema", "show", "members", "--json"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  auto json = nlohmann::json::parse(shown.out);
+  EXPECT_EQ(json["name"], "members");
+  EXPECT_EQ(json["kind"], "mutable");
+  const v1::CollectionSchema* members =
+      SchemaRegistry(BuiltinSchemas()).FindCollection("members");
+  ASSERT_NE(members, nullptr);
+  ASSERT_EQ(json["fields"].size(), members->fields().size());
+  for (size_t i = 0; i < json["fields"].size(); ++i) {
+    EXPECT_EQ(json["fields"][i]["name"], members->fields(i).name());
+    EXPECT_FALSE(json["fields"][i]["type"].get<std::string>().empty());
+  }
+  auto field = [&](const std::string& name) {
+    for (const auto& f : json["fields"]) {
+      if (f["name"] == name) return f;
+    }
+    return nlohmann::json();
+  };
+  EXPECT_EQ(field("status")["type"], "enum");
+  EXPECT_TRUE(field("status")["required"].get<bool>());
+  EXPECT_FALSE(field("status")["enum_values"].empty());
+  EXPECT_EQ(field("phone")["type"], "string");
+  EXPECT_TRUE(field("phone")["pii"].get<bool>());
+  EXPECT_EQ(field("join_date")["type"], "date");
+
+  CliResult text = Run({"schema", "show", "members"});
+  EXPECT_THAT(text.out, HasSubstr("  phone  string  pii  merge review"));
+  CliResult list = Run({"schema", "list"});
+  EXPECT_THAT(list.out, HasSubstr("members  mutable  "));
+  EXPECT_THAT(list.out, HasSubstr("meetings  append-only  "));
+  CliResult unknown = Run({"schema", "show", "memberz"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown collection \"memberz\""));
+}
+
 // A mistyped --store must not become an empty store that seems to work.
 TEST_F(CliTest, EveryCommandButInitRefusesAStoreNeverInitialized) {
   const std::vector<std::vector<std::string>> commands = {
@@ -473,6 +512,9 @@ TEST_F(CliTest, EveryCommandsHelpExitsZeroAndNamesItsFlags) {
       {{"admin", "rules", "set", "-h"},
        {"--type", "--cadence", "--min", "--from", "quarterly", "audit log"}},
       {{"admin", "--help"}, {"admin rules list", "admin rules set"}},
+      {{"admin", "users", "set", "--help"}, {"--name", "--role", "--scope"}},
+      {{"schema", "--help"}, {"schema list", "schema show", "pii"}},
+      {{"schema", "show", "-h"}, {"--json", "enum_values", "merge"}},
   };
   for (const Case& c : cases) {
     CliResult help = RunRaw(c.args);
@@ -499,6 +541,11 @@ TEST_F(CliTest, GlobalHelpListsEveryCommandAndTheExitCodes) {
                              "status",
                              "admin users add",
                              "admin users revoke",
+                             "admin users show",
+                             "admin users set",
+                             "admin users rotate",
+                             "schema list",
+                             "schema show",
                              "admin audit",
                              "conflicts list",
                              "conflicts show",
