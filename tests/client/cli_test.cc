@@ -376,8 +376,8 @@ TEST_F(OfflineCliTest, SchemaShowListsEveryFieldWithItsTypeOffline) {
   auto json = nlohmann::json::parse(shown.out);
   EXPECT_EQ(json["name"], "members");
   EXPECT_EQ(json["kind"], "mutable");
-  const v1::CollectionSchema* members =
-      SchemaRegistry(BuiltinSchemas()).FindCollection("members");
+  const SchemaRegistry builtin(BuiltinSchemas());
+  const v1::CollectionSchema* members = builtin.FindCollection("members");
   ASSERT_NE(members, nullptr);
   ASSERT_EQ(json["fields"].size(), members->fields().size());
   for (size_t i = 0; i < json["fields"].size(); ++i) {
