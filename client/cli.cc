@@ -185,6 +185,22 @@ const std::vector<Command>& Commands() {
        1,
        RunRotateToken,
        true},
+      {"admin devices list",
+       kAdminHelp,
+       "no arguments",
+       {{"region", true, false}, {"json", false, false}},
+       0,
+       0,
+       RunListDevices,
+       true},
+      {"admin devices decommission",
+       kAdminHelp,
+       "ID",
+       {},
+       1,
+       1,
+       RunDecommissionDevice,
+       true},
       {"admin audit",
        kAdminHelp,
        "no arguments",
@@ -428,7 +444,8 @@ const CommandGroup kCommandGroups[] = {
     {"admin", kAdminHelp,
      "expected `admin users add ...`, `admin users revoke NAME`, `admin "
      "users list`, `admin users show NAME`, `admin users set ...`, `admin "
-     "users rotate NAME`, `admin audit`, `admin peers`, `admin backup "
+     "users rotate NAME`, `admin devices list`, `admin devices "
+     "decommission ID`, `admin audit`, `admin peers`, `admin backup "
      "DEST`, `admin rules list` or `admin rules set ...`"},
     {"schema", kSchemaHelp,
      "expected `schema list` or `schema show COLLECTION`"},

@@ -264,13 +264,36 @@ std::string SyncClient::author() const {
 
 namespace {
 
-// Asks the server who we are and how much of ours it holds.
+// How many of this device's own writes after `push_checkpoint` the server
+// has not acknowledged.
+absl::StatusOr<int> CountPending(const RecordStore& store,
+                                 const std::string& push_checkpoint) {
+  ChangeQuery query;
+  query.after = push_checkpoint;
+  query.own_writes_only = true;
+  int pending = 0;
+  bool more = true;
+  while (more) {
+    VS_ASSIGN_OR_RETURN(ChangePage page, store.ReadChanges(query));
+    pending += static_cast<int>(page.changes.size());
+    query.after = page.checkpoint;
+    more = page.more;
+  }
+  return pending;
+}
+
+// Asks the server who we are and how much of ours it holds, saying what
+// software this is and how many edits wait to be sent.
 absl::StatusOr<v1::HelloResponse> SayHello(Session& session,
-                                           const RecordStore& store) {
+                                           const RecordStore& store,
+                                           const client::ClientState& state) {
+  VS_ASSIGN_OR_RETURN(int pending,
+                      CountPending(store, state.push_checkpoint()));
   v1::HelloRequest request;
   request.set_replica_id(store.replica_id());
   request.set_schema_version(store.schemas().version());
-  request.set_client_version("villagesync-client/1");
+  request.set_client_version("villagesync " VILLAGESYNC_VERSION_STRING);
+  request.set_pending_edits(pending);
   v1::HelloResponse response;
   VS_RETURN_IF_ERROR(session.Call("hello", [&](grpc::ClientContext* context) {
     return session.sync().Hello(context, request, &response);
@@ -306,7 +329,7 @@ absl::Status SyncClient::Init(const Connection& connection) {
   quick.max_attempts = 1;
   quick.rpc_deadline = absl::Seconds(10);
   Session session(state_, quick);
-  absl::StatusOr<v1::HelloResponse> hello = SayHello(session, *store_);
+  absl::StatusOr<v1::HelloResponse> hello = SayHello(session, *store_, state_);
   if (hello.ok()) {
     state_.set_user(hello->user());
     state_.set_role(hello->role());
@@ -346,7 +369,8 @@ class SyncRound {
     report_ = report;
     ForgetOtherIdentity();
     uint64_t known_server = state_.server_replica_id();
-    VS_ASSIGN_OR_RETURN(v1::HelloResponse hello, SayHello(session_, store_));
+    VS_ASSIGN_OR_RETURN(v1::HelloResponse hello,
+                        SayHello(session_, store_, state_));
     if (Forked(hello)) {
       VS_ASSIGN_OR_RETURN(hello, TakeNewIdentity());
     }
@@ -414,7 +438,7 @@ class SyncRound {
     ForgetOtherIdentity();
     report_->new_identity = true;
     VS_RETURN_IF_ERROR(save_());
-    return SayHello(session_, store_);
+    return SayHello(session_, store_, state_);
   }
   // Notes who we are and what the server holds of ours; rewinds the outbox
   // if the server lost what it had acknowledged.
@@ -662,16 +686,8 @@ absl::StatusOr<ClientStatus> SyncClient::Status() const {
   status.replica_id = store_->replica_id();
   status.last_sync_micros = state_.last_sync_micros();
   status.last_error = state_.last_error();
-  ChangeQuery query;
-  query.after = state_.push_checkpoint();
-  query.own_writes_only = true;
-  bool more = true;
-  while (more) {
-    VS_ASSIGN_OR_RETURN(ChangePage page, store_->ReadChanges(query));
-    status.pending += static_cast<int>(page.changes.size());
-    query.after = page.checkpoint;
-    more = page.more;
-  }
+  VS_ASSIGN_OR_RETURN(status.pending,
+                      CountPending(*store_, state_.push_checkpoint()));
   return status;
 }
 
@@ -708,6 +724,24 @@ absl::StatusOr<v1::RotateTokenResponse> SyncClient::RotateToken(
   request.set_name(std::string(name));
   return CallAdmin(state_, call_options_, "rotate token",
                    &v1::AdminService::Stub::RotateToken, request);
+}
+
+absl::StatusOr<v1::ListDevicesResponse> SyncClient::ListDevices(
+    absl::string_view region_prefix) {
+  v1::ListDevicesRequest request;
+  request.set_region_prefix(std::string(region_prefix));
+  return CallAdmin(state_, call_options_, "list devices",
+                   &v1::AdminService::Stub::ListDevices, request);
+}
+
+absl::StatusOr<v1::Device> SyncClient::DecommissionDevice(uint64_t replica_id) {
+  v1::DecommissionDeviceRequest request;
+  request.set_replica_id(replica_id);
+  VS_ASSIGN_OR_RETURN(
+      v1::DecommissionDeviceResponse response,
+      CallAdmin(state_, call_options_, "decommission device",
+                &v1::AdminService::Stub::DecommissionDevice, request));
+  return response.device();
 }
 
 absl::StatusOr<v1::ListConflictsResponse> SyncClient::ListConflicts(

@@ -143,6 +143,11 @@ class SyncClient {
   absl::StatusOr<v1::UserInfo> SetUser(const v1::SetUserRequest& request);
   // A new token for the user; the old one stops working.
   absl::StatusOr<v1::RotateTokenResponse> RotateToken(absl::string_view name);
+  // The devices registered on the server in `region_prefix` ("" = the
+  // caller's scope), and retiring one for good.
+  absl::StatusOr<v1::ListDevicesResponse> ListDevices(
+      absl::string_view region_prefix);
+  absl::StatusOr<v1::Device> DecommissionDevice(uint64_t replica_id);
   // The users inside the caller's scope (county or admin only).
   absl::StatusOr<v1::ListUsersResponse> ListUsers();
 

@@ -4,7 +4,9 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "proto/grpc_status.h"
 #include "proto/status_macros.h"
@@ -17,12 +19,13 @@
 namespace villagesync {
 
 AdminServiceImpl::AdminServiceImpl(
-    RecordStore* store, UserStore* users, const DeviceRegistry* devices,
+    RecordStore* store, UserStore* users, DeviceRegistry* devices,
     Logger* logger, Metrics* metrics,
     std::function<std::vector<v1::PeerStatus>()> peers)
     : RpcEdge("villagesync.v1.AdminService", users, logger, metrics),
       store_(store),
       users_(users),
+      devices_(devices),
       inbox_(store, users),
       reports_(store, devices),
       peers_(std::move(peers)) {
@@ -49,6 +52,16 @@ AdminServiceImpl::AdminServiceImpl(
       "RotateToken",
       [this](const UserInfo& c, const auto& r, auto* o) {
         return DoRotateToken(c, r, o);
+      },
+      Logged::kYes);
+  Handle<v1::ListDevicesRequest, v1::ListDevicesResponse>(
+      "ListDevices", [this](const UserInfo& c, const auto& r, auto* o) {
+        return ListDevices(c, r, o);
+      });
+  Handle<v1::DecommissionDeviceRequest, v1::DecommissionDeviceResponse>(
+      "DecommissionDevice",
+      [this](const UserInfo& c, const auto& r, auto* o) {
+        return DoDecommission(c, r, o);
       },
       Logged::kYes);
   Handle<v1::ListUsersRequest, v1::ListUsersResponse>(
@@ -115,6 +128,55 @@ absl::Status AdminServiceImpl::ListUsers(
   for (v1::UserInfo& user : users_->List()) {
     if (InScope(actor, user.scope())) *response->add_users() = std::move(user);
   }
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::ListDevices(
+    const v1::UserInfo& caller, const v1::ListDevicesRequest& request,
+    v1::ListDevicesResponse* response) const {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "list devices"));
+  VS_ASSIGN_OR_RETURN(std::string region,
+                      RegionFor(caller, request.region_prefix()));
+  VS_ASSIGN_OR_RETURN(std::vector<v1::Device> devices, devices_->List());
+  for (v1::Device& device : devices) {
+    // A device acts in its user's scope: listed where the two overlap.
+    bool overlaps = absl::StartsWith(device.scope(), region) ||
+                    absl::StartsWith(region, device.scope());
+    if (device.server() || !overlaps || !InScope(caller, device.scope())) {
+      continue;
+    }
+    *response->add_devices() = std::move(device);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::DoDecommission(
+    const v1::UserInfo& caller, const v1::DecommissionDeviceRequest& request,
+    v1::DecommissionDeviceResponse* response) {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(caller, "decommission devices"));
+  VS_ASSIGN_OR_RETURN(absl::optional<v1::Device> device,
+                      devices_->Find(request.replica_id()));
+  std::string id = absl::StrFormat("%016x", request.replica_id());
+  if (!device || device->server()) {
+    return absl::NotFoundError(
+        absl::StrCat("replica_id: no device ", id, " is registered"));
+  }
+  if (!InScope(caller, device->scope())) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "user \"", caller.name(), "\" may not decommission device ", id,
+        " of scope ", Quoted(device->scope()), ": outside its region"));
+  }
+  absl::Time now = absl::Now();
+  v1::AuditEntry audit;
+  audit.set_micros(absl::ToUnixMicros(now));
+  audit.set_actor(caller.name());
+  audit.set_action("device.decommission");
+  audit.set_target(id);
+  audit.set_detail(absl::StrCat("user=", device->user()));
+  audit.set_region(device->scope());
+  VS_ASSIGN_OR_RETURN(
+      *response->mutable_device(),
+      devices_->Decommission(request.replica_id(), caller.name(), now, audit));
   return absl::OkStatus();
 }
 

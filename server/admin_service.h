@@ -22,8 +22,7 @@ class AdminServiceImpl final : public RpcEdge {
   // `store` and `users` must outlive the service; `peers` reports how
   // replication with each peer stands.
   AdminServiceImpl(RecordStore* store, UserStore* users,
-                   const DeviceRegistry* devices, Logger* logger,
-                   Metrics* metrics,
+                   DeviceRegistry* devices, Logger* logger, Metrics* metrics,
                    std::function<std::vector<v1::PeerStatus>()> peers);
 
  private:
@@ -40,6 +39,12 @@ class AdminServiceImpl final : public RpcEdge {
   absl::Status DoRevokeUser(const v1::UserInfo& actor,
                             const v1::RevokeUserRequest& request,
                             v1::RevokeUserResponse* response);
+  absl::Status ListDevices(const v1::UserInfo& caller,
+                           const v1::ListDevicesRequest& request,
+                           v1::ListDevicesResponse* response) const;
+  absl::Status DoDecommission(const v1::UserInfo& caller,
+                              const v1::DecommissionDeviceRequest& request,
+                              v1::DecommissionDeviceResponse* response);
   absl::Status DoSetUser(const v1::UserInfo& actor,
                          const v1::SetUserRequest& request,
                          v1::SetUserResponse* response);
@@ -49,6 +54,7 @@ class AdminServiceImpl final : public RpcEdge {
 
   RecordStore* const store_;
   UserStore* const users_;
+  DeviceRegistry* const devices_;
   ConflictInbox inbox_;
   CountyReports reports_;
   const std::function<std::vector<v1::PeerStatus>()> peers_;

@@ -1,5 +1,7 @@
 #include "server/county_reports.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "proto/status_macros.h"
@@ -51,6 +53,12 @@ absl::Status CountyReports::Report(const v1::UserInfo& caller,
                       RegionFor(caller, request.region_prefix()));
   VS_ASSIGN_OR_RETURN(std::vector<v1::Rule> rules, rules_.List());
   VS_ASSIGN_OR_RETURN(std::vector<v1::Device> devices, devices_->List());
+  // A retired device is not expected to sync: it is not stale.
+  devices.erase(std::remove_if(devices.begin(), devices.end(),
+                               [](const v1::Device& d) {
+                                 return d.decommissioned_micros() != 0;
+                               }),
+                devices.end());
   VS_ASSIGN_OR_RETURN(*response, BuildReport(*store_, rules, devices, region,
                                              request.period(), absl::Now()));
   return absl::OkStatus();

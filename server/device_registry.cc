@@ -51,6 +51,14 @@ absl::StatusOr<v1::Device> ParseDevice(const std::string& key,
   return device;
 }
 
+absl::Status Decommissioned(const v1::Device& device) {
+  return absl::PermissionDeniedError(absl::StrCat(
+      "replica_id: ", Hex(device.replica_id()), " was decommissioned by ",
+      Quoted(device.decommissioned_by()),
+      "; this device may not sync again (its unsent edits stay in its store; "
+      "ask an administrator, and set up a new store to sync)"));
+}
+
 absl::Status NotYours(const v1::UserInfo& caller, const v1::Device& device) {
   return absl::PermissionDeniedError(absl::StrCat(
       "replica_id: ", Hex(device.replica_id()), " is ",
@@ -113,14 +121,18 @@ absl::Status DeviceRegistry::RegisterServer(uint64_t replica) {
 }
 
 absl::StatusOr<v1::Device> DeviceRegistry::Hello(const v1::UserInfo& caller,
-                                                 uint64_t replica,
+                                                 const v1::HelloRequest& hello,
                                                  absl::Time now) {
+  const uint64_t replica = hello.replica_id();
   absl::MutexLock lock(&LockOf(replica));
   VS_ASSIGN_OR_RETURN(absl::optional<v1::Device> existing, Find(replica));
   v1::Device device;
   if (existing) {
     if (existing->server() || existing->user() != caller.name()) {
       return NotYours(caller, *existing);
+    }
+    if (existing->decommissioned_micros() != 0) {
+      return Decommissioned(*existing);
     }
     device = std::move(*existing);
   } else {
@@ -149,6 +161,8 @@ absl::StatusOr<v1::Device> DeviceRegistry::Hello(const v1::UserInfo& caller,
   device.set_role(caller.role());
   device.set_scope(caller.scope());
   device.set_last_sync_micros(absl::ToUnixMicros(now));
+  device.set_app_version(Bounded(hello.client_version()));
+  device.set_pending_edits(hello.pending_edits());
   // The registration and its count under the user, in one batch.
   VS_RETURN_IF_ERROR(
       store_->PutMetaRows({{DeviceKey(replica), device.SerializeAsString()},
@@ -167,6 +181,29 @@ absl::StatusOr<v1::Device> DeviceRegistry::Owned(const v1::UserInfo& caller,
   if (device->server() || device->user() != caller.name()) {
     return NotYours(caller, *device);
   }
+  if (device->decommissioned_micros() != 0) return Decommissioned(*device);
+  return *std::move(device);
+}
+
+absl::StatusOr<v1::Device> DeviceRegistry::Decommission(uint64_t replica,
+                                                        absl::string_view actor,
+                                                        absl::Time now,
+                                                        v1::AuditEntry audit) {
+  absl::MutexLock lock(&LockOf(replica));
+  VS_ASSIGN_OR_RETURN(absl::optional<v1::Device> device, Find(replica));
+  if (!device || device->server()) {
+    return absl::NotFoundError(
+        absl::StrCat("replica_id: no device ", Hex(replica), " is registered"));
+  }
+  if (device->decommissioned_micros() != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "replica_id: device ", Hex(replica), " was already decommissioned by ",
+        Quoted(device->decommissioned_by())));
+  }
+  device->set_decommissioned_micros(absl::ToUnixMicros(now));
+  device->set_decommissioned_by(std::string(actor));
+  VS_RETURN_IF_ERROR(
+      store_->PutMeta(DeviceKey(replica), device->SerializeAsString(), &audit));
   return *std::move(device);
 }
 

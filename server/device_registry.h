@@ -39,16 +39,25 @@ class DeviceRegistry {
   absl::Status RegisterServer(uint64_t replica) ABSL_LOCKS_EXCLUDED(mu_);
 
   // A Hello from `caller` for `replica`, at `now`. Registers the id to the
-  // caller if it is new, and notes the sync. PERMISSION_DENIED if the id is
-  // registered to another user or is a server's, or if this server already
-  // holds writes of it (it belongs to a replica registered elsewhere);
-  // RESOURCE_EXHAUSTED if the caller already has max_devices_per_user
-  // registered ids. Returns the registration.
-  absl::StatusOr<v1::Device> Hello(const v1::UserInfo& caller, uint64_t replica,
+  // caller if it is new, and notes the sync with what the Hello said (its
+  // client_version, bounded, and pending_edits). PERMISSION_DENIED if the
+  // id is registered to another user, is a server's or was decommissioned,
+  // or if this server already holds writes of it (it belongs to a replica
+  // registered elsewhere); RESOURCE_EXHAUSTED if the caller already has
+  // max_devices_per_user registered ids. Returns the registration.
+  absl::StatusOr<v1::Device> Hello(const v1::UserInfo& caller,
+                                   const v1::HelloRequest& hello,
                                    absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Retires `replica` for good: it may not say Hello or push again.
+  // NOT_FOUND if no device has the id (a server's ids are not devices);
+  // FAILED_PRECONDITION if it already was. `audit` is written with it.
+  absl::StatusOr<v1::Device> Decommission(uint64_t replica,
+                                          absl::string_view actor,
+                                          absl::Time now, v1::AuditEntry audit);
+
   // The registration of `replica`, which must be the caller's:
-  // PERMISSION_DENIED if it is another user's or a server's,
+  // PERMISSION_DENIED if it is another user's, a server's or decommissioned,
   // FAILED_PRECONDITION if it is not registered (say Hello first).
   absl::StatusOr<v1::Device> Owned(const v1::UserInfo& caller,
                                    uint64_t replica) const;

@@ -60,7 +60,7 @@ absl::Status SyncServiceImpl::DoHello(const v1::UserInfo& user,
     return absl::InvalidArgumentError("replica_id: must be set (nonzero)");
   }
   VS_ASSIGN_OR_RETURN(v1::Device device,
-                      devices_->Hello(user, request.replica_id(), absl::Now()));
+                      devices_->Hello(user, request, absl::Now()));
   VS_ASSIGN_OR_RETURN(uint64_t received,
                       store_->Watermark(request.replica_id()));
   VS_ASSIGN_OR_RETURN(uint64_t highest,

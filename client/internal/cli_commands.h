@@ -80,6 +80,8 @@ absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunListUsers(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunSchemaList(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunSchemaShow(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunListDevices(CliContext& ctx, const ParsedArgs& args);
+absl::Status RunDecommissionDevice(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunShowUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunSetUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunRotateToken(CliContext& ctx, const ParsedArgs& args);

@@ -55,6 +55,10 @@ Commands:
                      move a user to another role or region; token kept
   admin users rotate NAME
                      a new token for the user; the old one stops working
+  admin devices list [--region PREFIX] [--json]
+                     devices: user, last sync, pending edits, app
+  admin devices decommission ID
+                     retire a device for good
   admin audit [--since YYYY-MM-DD] [--json]
                      the server's log of user changes, resolutions and
                      rule changes
@@ -220,6 +224,8 @@ const char kAdminHelp[] = R"(Usage:
   villagesync --store DIR admin users set --name NAME [--role ROLE]
       [--scope PREFIX]
   villagesync --store DIR admin users rotate NAME
+  villagesync --store DIR admin devices list [--region PREFIX] [--json]
+  villagesync --store DIR admin devices decommission ID
   villagesync --store DIR admin audit [--since YYYY-MM-DD] [--json]
   villagesync --store DIR admin peers [--json]
   villagesync --store DIR admin backup DEST
@@ -260,6 +266,17 @@ admin users set: changes the role and/or the scope of the active user NAME;
 admin users rotate NAME: gives the user a new token and prints only the
   token; the old one stops working at once (re-initialize the user's device
   with the new one). Audited as user.rotate.
+admin devices list: the devices registered on the server in your region
+  (or --region PREFIX inside it), one line each: "ID  USER  SCOPE  last
+  sync TIME (N days)  pending P  APP", and "decommissioned by NAME at
+  TIME" for retired ones. PENDING and APP are what the device said at its
+  last sync.
+  --json           a JSON array of {"replica","user","role","scope",
+                   "registered","last_sync","days_stale","app_version",
+                   "pending_edits","decommissioned","decommissioned_by"}
+admin devices decommission ID: retires a lost, broken or replaced device
+  for good (ID is its 16-hex-digit replica id): it may not sync again, and
+  reports no longer count it as stale. Audited as device.decommission.
 admin peers: how the server's replication with each peer stands, one line
   each: "NAME  ADDRESS  STATE  lag N changes / S s  pushed P pulled Q" and
   the last error; STATE is idle (caught up), syncing or error (retrying).

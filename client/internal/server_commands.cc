@@ -6,7 +6,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "client/internal/audit_output.h"
 #include "client/internal/cli_commands.h"
 #include "client/internal/json.h"
@@ -316,6 +318,95 @@ absl::Status RunRotateToken(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(v1::RotateTokenResponse rotated,
                       client->RotateToken(args.positional[0]));
   ctx.out() << rotated.token() << "\n";
+  return absl::OkStatus();
+}
+
+namespace {
+
+std::string ReplicaHex(uint64_t replica) {
+  return absl::StrCat(absl::Hex(replica, absl::kZeroPad16));
+}
+
+// Whole days since `micros` (0 if never).
+int64_t DaysSince(int64_t micros) {
+  if (micros == 0) return 0;
+  return (absl::ToUnixMicros(absl::Now()) - micros) / kMicrosPerDay;
+}
+
+std::string DeviceLine(const v1::Device& device) {
+  std::string line = absl::StrCat(
+      ReplicaHex(device.replica_id()), "  ", device.user(), "  ",
+      ScopeText(device.scope()), "  last sync ",
+      TimestampToText(device.last_sync_micros()), " (",
+      DaysSince(device.last_sync_micros()), " days)  pending ",
+      device.pending_edits(), "  ",
+      device.app_version().empty() ? "(unknown app)" : device.app_version());
+  if (device.decommissioned_micros() != 0) {
+    absl::StrAppend(&line, "  decommissioned by ", device.decommissioned_by(),
+                    " at ", TimestampToText(device.decommissioned_micros()));
+  }
+  return line;
+}
+
+std::string DeviceJson(const v1::Device& device) {
+  JsonObject json;
+  bool retired = device.decommissioned_micros() != 0;
+  json.AddString("replica", ReplicaHex(device.replica_id()))
+      .AddString("user", device.user())
+      .AddString("role", device.role())
+      .AddString("scope", device.scope())
+      .AddString("registered", TimestampToText(device.registered_micros()))
+      .AddString("last_sync", TimestampToText(device.last_sync_micros()))
+      .AddRaw("days_stale", absl::StrCat(DaysSince(device.last_sync_micros())))
+      .AddString("app_version", device.app_version())
+      .AddRaw("pending_edits", absl::StrCat(device.pending_edits()))
+      .AddRaw("decommissioned",
+              retired
+                  ? JsonQuote(TimestampToText(device.decommissioned_micros()))
+                  : "null")
+      .AddRaw("decommissioned_by",
+              retired ? JsonQuote(device.decommissioned_by()) : "null");
+  return json.Build();
+}
+
+}  // namespace
+
+absl::Status RunListDevices(CliContext& ctx, const ParsedArgs& args) {
+  const std::string& region = args.Get("region");
+  if (!IsVillagePrefix(region)) {
+    return UsageError(absl::StrCat(
+        "--region must be a village code or its first digits, not ",
+        Quoted(region)));
+  }
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
+  VS_ASSIGN_OR_RETURN(v1::ListDevicesResponse devices,
+                      client->ListDevices(region));
+  if (args.Has("json")) {
+    std::vector<std::string> objects;
+    for (const v1::Device& device : devices.devices()) {
+      objects.push_back(DeviceJson(device));
+    }
+    ctx.out() << JsonArrayLines(objects) << "\n";
+    return absl::OkStatus();
+  }
+  for (const v1::Device& device : devices.devices()) {
+    ctx.out() << DeviceLine(device) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunDecommissionDevice(CliContext& ctx, const ParsedArgs& args) {
+  uint64_t replica = 0;
+  const std::string& id = args.positional[0];
+  if (id.size() != 16 || !absl::SimpleHexAtoi(id, &replica)) {
+    return UsageError(absl::StrCat(
+        "ID must be a device's replica id, 16 hex digits as `admin devices "
+        "list` shows it, not ",
+        Quoted(id)));
+  }
+  VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
+  VS_ASSIGN_OR_RETURN(v1::Device device, client->DecommissionDevice(replica));
+  ctx.out() << DeviceLine(device) << "\n";
   return absl::OkStatus();
 }
 

@@ -274,5 +274,39 @@ TEST_F(BadInputTest, SettingAUserToNothingOrToABadValueNamesTheField) {
   EXPECT_LT(status.error_message().size(), 200u);
 }
 
+TEST_F(BadInputTest, DeviceCallsNameTheFieldAndKeepAnAppVersionBounded) {
+  v1::HelloRequest hello;
+  hello.set_replica_id(scratch_->store().replica_id());
+  hello.set_client_version(std::string(100 * 1024, 'v'));
+  hello.set_pending_edits(7);
+  v1::HelloResponse said;
+  ASSERT_TRUE(
+      raw_.sync
+          ->Hello(RawStub::Context(county_.admin_token()).get(), hello, &said)
+          .ok());
+  v1::ListDevicesRequest list;
+  v1::ListDevicesResponse devices;
+  ASSERT_TRUE(raw_.admin
+                  ->ListDevices(RawStub::Context(county_.admin_token()).get(),
+                                list, &devices)
+                  .ok());
+  ASSERT_EQ(devices.devices_size(), 1);
+  EXPECT_LT(devices.devices(0).app_version().size(), 80u);
+  EXPECT_EQ(devices.devices(0).pending_edits(), 7u);
+
+  list.set_region_prefix("44x");
+  grpc::Status status = raw_.admin->ListDevices(
+      RawStub::Context(county_.admin_token()).get(), list, &devices);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("region_prefix"));
+
+  v1::DecommissionDeviceRequest retire;  // replica_id 0: no device
+  v1::DecommissionDeviceResponse retired;
+  status = raw_.admin->DecommissionDevice(
+      RawStub::Context(county_.admin_token()).get(), retire, &retired);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("replica_id"));
+}
+
 }  // namespace
 }  // namespace villagesync
