@@ -21,13 +21,13 @@ namespace villagesync {
 AdminServiceImpl::AdminServiceImpl(
     RecordStore* store, UserStore* users, DeviceRegistry* devices,
     Logger* logger, Metrics* metrics,
-    std::function<std::vector<v1::PeerStatus>()> peers)
+    std::function<std::vector<v1::PeerStatus>()> peers, std::string time_zone)
     : RpcEdge("villagesync.v1.AdminService", users, logger, metrics),
       store_(store),
       users_(users),
       devices_(devices),
       inbox_(store, users),
-      reports_(store, devices),
+      reports_(store, devices, std::move(time_zone)),
       peers_(std::move(peers)) {
   using v1::UserInfo;
   Handle<v1::AddUserRequest, v1::AddUserResponse>(

@@ -20,10 +20,11 @@ namespace villagesync {
 class AdminServiceImpl final : public RpcEdge {
  public:
   // `store` and `users` must outlive the service; `peers` reports how
-  // replication with each peer stands.
+  // replication with each peer stands; reports name `time_zone`.
   AdminServiceImpl(RecordStore* store, UserStore* users,
                    DeviceRegistry* devices, Logger* logger, Metrics* metrics,
-                   std::function<std::vector<v1::PeerStatus>()> peers);
+                   std::function<std::vector<v1::PeerStatus>()> peers,
+                   std::string time_zone);
 
  private:
   absl::Status ListPeers(const v1::UserInfo& caller,

@@ -10,8 +10,12 @@
 #include "storage/validation.h"
 
 namespace villagesync {
-CountyReports::CountyReports(RecordStore* store, const DeviceRegistry* devices)
-    : store_(store), devices_(devices), rules_(store) {}
+CountyReports::CountyReports(RecordStore* store, const DeviceRegistry* devices,
+                             std::string time_zone)
+    : store_(store),
+      devices_(devices),
+      time_zone_(std::move(time_zone)),
+      rules_(store) {}
 
 absl::Status CountyReports::ListRules(const v1::UserInfo& caller,
                                       v1::ListRulesResponse* response) const {
@@ -61,6 +65,7 @@ absl::Status CountyReports::Report(const v1::UserInfo& caller,
                 devices.end());
   VS_ASSIGN_OR_RETURN(*response, BuildReport(*store_, rules, devices, region,
                                              request.period(), absl::Now()));
+  response->set_time_zone(time_zone_);
   return absl::OkStatus();
 }
 

@@ -15,7 +15,9 @@ namespace villagesync {
 // Thread-safe; `store` and `devices` must outlive it.
 class CountyReports {
  public:
-  CountyReports(RecordStore* store, const DeviceRegistry* devices);
+  // Reports name `time_zone` (an IANA name) for clients to show times in.
+  CountyReports(RecordStore* store, const DeviceRegistry* devices,
+                std::string time_zone);
 
   absl::Status ListRules(const v1::UserInfo& caller,
                          v1::ListRulesResponse* response) const;
@@ -29,6 +31,7 @@ class CountyReports {
  private:
   RecordStore* const store_;
   const DeviceRegistry* const devices_;
+  const std::string time_zone_;
   RuleTable rules_;
 };
 

@@ -1,6 +1,7 @@
 #include "server/report.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "proto/status_macros.h"
 #include "server/rule_table.h"
+#include "storage/record_view.h"
 #include "storage/validation.h"
 
 namespace villagesync {
@@ -294,6 +296,46 @@ absl::StatusOr<Period> ParsePeriod(absl::string_view text) {
   return period;
 }
 
+// Kinds of org units that stand for a whole village, highest first.
+constexpr absl::string_view kVillageKinds[] = {"党委", "党总支", "党支部"};
+
+// Village code -> the name of its party organization (see
+// ReportRow.village_name). Org units are a few records per village.
+absl::StatusOr<std::map<std::string, std::string>> VillageNames(
+    const RecordStore& store, absl::string_view region) {
+  std::map<std::string, std::string> names;
+  const v1::CollectionSchema* schema =
+      store.schemas().FindCollection("org_units");
+  if (schema == nullptr) return names;
+  std::map<std::string, size_t> rank_of;  // village -> kind rank of its name
+  std::string after;
+  for (;;) {
+    VS_ASSIGN_OR_RETURN(std::vector<Record> page,
+                        store.List("org_units", region, 1000, after));
+    for (const Record& record : page) {
+      RecordView view = ViewRecord(record, *schema);
+      std::string kind, name;
+      for (const FieldView& f : view.fields) {
+        if (f.name == "kind" && f.value) kind = f.value->enum_value();
+        if (f.name == "name" && f.value) name = f.value->string_value();
+      }
+      size_t rank =
+          std::find(std::begin(kVillageKinds), std::end(kVillageKinds), kind) -
+          std::begin(kVillageKinds);
+      const std::string& village = record.key.village();
+      auto best = rank_of.find(village);
+      if (view.deleted || rank == std::size(kVillageKinds) || name.empty() ||
+          (best != rank_of.end() && best->second <= rank)) {
+        continue;  // records come by id: an equal kind keeps the lower id
+      }
+      rank_of[village] = rank;
+      names[village] = name;
+    }
+    if (page.size() < 1000) return names;
+    after = absl::StrCat(page.back().key.village(), "/", page.back().key.id());
+  }
+}
+
 absl::StatusOr<v1::ReportResponse> BuildReport(
     const RecordStore& store, const std::vector<v1::Rule>& rules,
     const std::vector<v1::Device>& registered, absl::string_view region,
@@ -302,6 +344,7 @@ absl::StatusOr<v1::ReportResponse> BuildReport(
   VS_ASSIGN_OR_RETURN(auto counters, store.ReadCounters(region));
   std::vector<v1::DeviceSync> devices = DeviceSyncs(registered);
   VS_ASSIGN_OR_RETURN(auto conflicts, OpenConflicts(store, region));
+  VS_ASSIGN_OR_RETURN(auto names, VillageNames(store, region));
   std::map<std::string, VillageCounters> villages =
       SplitCounters(counters, period);
   for (const auto& [village, count] : conflicts) villages[village];
@@ -318,6 +361,8 @@ absl::StatusOr<v1::ReportResponse> BuildReport(
   summary->set_days_stale(-1);
   for (const auto& [village, v] : villages) {
     v1::ReportRow row = VillageRow(village, v, rules, period);
+    auto name = names.find(village);
+    if (name != names.end()) row.set_village_name(name->second);
     FillDevices(devices, village, now, &row);
     auto open = conflicts.find(village);
     row.set_open_conflicts(open == conflicts.end() ? 0 : open->second);

@@ -1,8 +1,9 @@
 // The county report (SPEC §9): per village of a region, for a month, quarter
 // or year, from the counters the store keeps in step with the records (see
-// report_aggregator.h), the rule table, device sync times and open
-// conflicts. Nothing rescans the records, so the cost follows the number of
-// villages and months, not of records.
+// report_aggregator.h), the rule table, device sync times, open conflicts
+// and the villages' party organizations (org_units, a few records each, for
+// their names). Nothing rescans the records it counts, so the cost follows
+// the number of villages and months, not of records.
 #ifndef VILLAGESYNC_SERVER_REPORT_H_
 #define VILLAGESYNC_SERVER_REPORT_H_
 

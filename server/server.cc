@@ -24,6 +24,7 @@
 #include "server/rule_table.h"
 #include "server/server_metrics.h"
 #include "server/sync_service.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace {
@@ -89,6 +90,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   VS_RETURN_IF_ERROR(CheckPlaintext(options));
   VS_ASSIGN_OR_RETURN(TlsMaterial tls, LoadTls(options.tls));
   VS_RETURN_IF_ERROR(CheckPeers(options.replication));
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(options.time_zone, &zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("time_zone: cannot load ", Quoted(options.time_zone),
+                     " (an IANA name such as Asia/Shanghai; is tzdata "
+                     "installed?)"));
+  }
   std::unique_ptr<Server> server(new Server());
   if (!std::filesystem::exists(UsersFile(options.data_dir))) {
     return NotSetUp(options.data_dir);
@@ -124,7 +132,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   server->admin_ = std::make_unique<AdminServiceImpl>(
       server->store_.get(), server->users_.get(), server->devices_.get(),
       server->logger_.get(), server->metrics_.get(),
-      [raw] { return raw->PeerStatuses(); });
+      [raw] { return raw->PeerStatuses(); }, options.time_zone);
   AddServerCollectors(
       *server->metrics_, server->store_.get(), server->devices_.get(),
       [raw] { return raw->PeerStatuses(); }, options.data_dir);

@@ -59,6 +59,9 @@ struct ServerOptions {
   // Pushes are refused (RESOURCE_EXHAUSTED, retried later by devices and
   // peers) while less than this is free on the data dir's disk.
   uint64_t min_free_disk_bytes = kDefaultMinFreeDiskBytes;
+  // The IANA time zone reports name for their times (SPEC §9: county
+  // offices read local time). Start refuses a name it cannot load.
+  std::string time_zone = "Asia/Shanghai";
 };
 
 // Thread-safe.

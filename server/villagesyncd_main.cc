@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/data_dir.h"
 #include "server/replication_config.h"
 #include "server/rpc_edge.h"
@@ -59,6 +60,9 @@ ABSL_FLAG(std::string, http_listen, "127.0.0.1:7480",
 ABSL_FLAG(std::string, log_format, "text",
           "Log lines as `text` (time, level, event, key=value) or `json` (one "
           "object per line, for log shippers).");
+ABSL_FLAG(std::string, time_zone, "Asia/Shanghai",
+          "The IANA time zone in which reports show their times (county "
+          "offices read local time).");
 ABSL_FLAG(std::string, listen, "127.0.0.1:7443",
           "Address to serve gRPC on; port 0 picks a free port. Without TLS, "
           "keep it on loopback or a trusted network.");
@@ -85,7 +89,7 @@ constexpr char kUsage[] =
     "               [--tls_cert FILE --tls_key FILE [--tls_client_ca FILE]]\n"
     "               [--allow_plaintext] [--max_devices_per_user N]\n"
     "               [--http_listen 127.0.0.1:7480] [--log_format text|json]\n"
-    "               [--min_free_disk_mb 128]\n"
+    "               [--min_free_disk_mb 128] [--time_zone Asia/Shanghai]\n"
     "      Serves SyncService, AdminService and gRPC health until SIGTERM or\n"
     "      SIGINT, then drains calls in flight and exits 0.\n"
     "\n"
@@ -185,6 +189,7 @@ int RunServer(const std::string& data_dir, const std::string& listen,
   options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.allow_plaintext = absl::GetFlag(FLAGS_allow_plaintext);
   options.http_listen = absl::GetFlag(FLAGS_http_listen);
+  options.time_zone = absl::GetFlag(FLAGS_time_zone);
   if (!villagesync::ParseLogFormat(absl::GetFlag(FLAGS_log_format),
                                    &options.log_format)) {
     std::cerr << "villagesyncd: --log_format must be text or json\n";
@@ -333,6 +338,14 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) {
     std::cerr << "villagesyncd: --min_free_disk_mb must not be negative\n";
+    return 2;
+  }
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(absl::GetFlag(FLAGS_time_zone), &zone)) {
+    std::cerr << "villagesyncd: --time_zone: cannot load \""
+              << absl::GetFlag(FLAGS_time_zone)
+              << "\" (an IANA name such as Asia/Shanghai)\nRun "
+                 "`villagesyncd --help` for usage.\n";
     return 2;
   }
   if (absl::GetFlag(FLAGS_max_devices_per_user) < 1) {

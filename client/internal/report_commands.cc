@@ -117,7 +117,7 @@ absl::Status RunReport(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(v1::ReportResponse report, client->Report(request));
   switch (format) {
     case ReportFormat::kCsv:
-      ctx.out() << ReportToCsv(report);
+      ctx.out() << ReportToCsv(report, client->store().schemas());
       break;
     case ReportFormat::kJson:
       ctx.out() << ReportToJson(report) << "\n";

@@ -36,5 +36,14 @@ std::string TotalLabel(const std::string& region_prefix) {
                                : absl::StrCat("TOTAL ", region_prefix);
 }
 
+absl::TimeZone ReportZone(const v1::ReportResponse& report) {
+  absl::TimeZone zone;
+  if (report.time_zone().empty() ||
+      !absl::LoadTimeZone(report.time_zone(), &zone)) {
+    return absl::UTCTimeZone();
+  }
+  return zone;
+}
+
 }  // namespace cli
 }  // namespace villagesync

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/time/time.h"
 #include "proto/admin.pb.h"
 
 namespace villagesync {
@@ -28,6 +29,10 @@ std::string RateDecimal(int64_t present, int64_t due);
 
 // "TOTAL", or "TOTAL PREFIX" for a region prefix.
 std::string TotalLabel(const std::string& region_prefix);
+
+// The zone the report's times are shown in: the server's (time_zone), or
+// UTC if it names none or this machine cannot load it.
+absl::TimeZone ReportZone(const v1::ReportResponse& report);
 
 }  // namespace cli
 }  // namespace villagesync

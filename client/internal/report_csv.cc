@@ -1,4 +1,4 @@
-#include <set>
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -30,28 +30,43 @@ const v1::MeetingCompliance* FindMeeting(const v1::ReportRow& row,
   return nullptr;
 }
 
-// The columns that depend on the data: every status, meeting type and
-// stage seen in any row, sorted.
+// The columns of the values a schema allows: every members status, meeting
+// type and development stage, in schema order, whatever the data holds,
+// so that every report of a schema has the same header. Values the schema
+// does not know (written under an older one) are summed in "other".
 struct CsvColumns {
   std::vector<std::string> statuses, types, stages;
 };
 
-CsvColumns ColumnsOf(const v1::ReportResponse& report) {
-  std::set<std::string> statuses, types, stages;
-  auto add = [&](const v1::ReportRow& row) {
-    for (const auto& entry : row.members_by_status()) {
-      statuses.insert(entry.first);
+std::vector<std::string> EnumValues(const SchemaRegistry& schemas,
+                                    absl::string_view collection,
+                                    absl::string_view field) {
+  const v1::FieldSpec* spec = schemas.FindField(collection, field);
+  if (spec == nullptr) return {};
+  return {spec->enum_values().begin(), spec->enum_values().end()};
+}
+
+CsvColumns ColumnsOf(const SchemaRegistry& schemas) {
+  return {EnumValues(schemas, "members", "status"),
+          EnumValues(schemas, "meetings", "type"),
+          EnumValues(schemas, "development", "stage")};
+}
+
+// The sum of `counts` over keys not in `known`.
+int64_t OtherThan(const Counts& counts, const std::vector<std::string>& known) {
+  int64_t other = 0;
+  for (const auto& [key, count] : counts) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      other += count;
     }
-    for (const auto& m : row.meetings()) types.insert(m.meeting_type());
-    for (const auto& entry : row.development_by_stage()) {
-      stages.insert(entry.first);
-    }
-  };
-  for (const v1::ReportRow& row : report.villages()) add(row);
-  add(report.summary());
-  return {{statuses.begin(), statuses.end()},
-          {types.begin(), types.end()},
-          {stages.begin(), stages.end()}};
+  }
+  return other;
+}
+
+// A spreadsheet reads 440101001001 as the number 4.40101E+11; ="…" makes
+// Excel and LibreOffice keep the code as the text it is.
+std::string CodeAsText(const std::string& code) {
+  return absl::StrCat("=\"", code, "\"");
 }
 
 std::string CsvCell(absl::string_view text) {
@@ -71,21 +86,25 @@ std::string CsvLine(const std::vector<std::string>& cells) {
 }
 
 std::vector<std::string> CsvHeader(const CsvColumns& columns) {
-  std::vector<std::string> header = {"village", "members_total"};
+  std::vector<std::string> header = {"village", "village_name",
+                                     "members_total"};
   for (const std::string& s : columns.statuses) {
     header.push_back(absl::StrCat("members_", s));
   }
+  header.push_back("members_other");
   for (const std::string& t : columns.types) {
     header.push_back(absl::StrCat("meetings_", t, "_held"));
     header.push_back(absl::StrCat("meetings_", t, "_required"));
     header.push_back(absl::StrCat("meetings_", t, "_complies"));
   }
+  header.push_back("meetings_other_held");
   header.insert(header.end(), {"complies", "attendance_present",
                                "attendance_due", "attendance_rate", "visits",
                                "requests_opened", "requests_closed"});
   for (const std::string& s : columns.stages) {
     header.push_back(absl::StrCat("development_", s));
   }
+  header.push_back("development_other");
   header.insert(header.end(),
                 {"last_sync", "days_stale", "open_conflicts", "devices"});
   return header;
@@ -110,13 +129,25 @@ void AppendMeetingCells(const v1::ReportRow& row, const std::string& type,
 
 std::vector<std::string> CsvRow(const v1::ReportRow& row,
                                 const std::string& village,
-                                const CsvColumns& columns) {
+                                const CsvColumns& columns,
+                                absl::TimeZone zone) {
   std::vector<std::string> cells = {
-      village, absl::StrCat(Total(row.members_by_status()))};
+      village, row.village_name(),
+      absl::StrCat(Total(row.members_by_status()))};
   for (const std::string& s : columns.statuses) {
     cells.push_back(absl::StrCat(CountOf(row.members_by_status(), s)));
   }
+  cells.push_back(
+      absl::StrCat(OtherThan(row.members_by_status(), columns.statuses)));
+  int64_t other_meetings = 0;
+  for (const v1::MeetingCompliance& m : row.meetings()) {
+    if (std::find(columns.types.begin(), columns.types.end(),
+                  m.meeting_type()) == columns.types.end()) {
+      other_meetings += m.held();
+    }
+  }
   for (const std::string& t : columns.types) AppendMeetingCells(row, t, &cells);
+  cells.push_back(absl::StrCat(other_meetings));
   cells.insert(cells.end(),
                {YesNo(Judged(row), row.complies()),
                 absl::StrCat(row.attendance_present()),
@@ -127,10 +158,12 @@ std::vector<std::string> CsvRow(const v1::ReportRow& row,
   for (const std::string& s : columns.stages) {
     cells.push_back(absl::StrCat(CountOf(row.development_by_stage(), s)));
   }
+  cells.push_back(
+      absl::StrCat(OtherThan(row.development_by_stage(), columns.stages)));
   bool never = NeverSynced(row.last_sync_micros(), row.days_stale());
   cells.insert(
       cells.end(),
-      {never ? "" : TimestampToText(row.last_sync_micros()),
+      {never ? "" : TimestampToText(row.last_sync_micros(), zone),
        never ? "" : absl::StrCat(row.days_stale()),
        absl::StrCat(row.open_conflicts()), absl::StrCat(row.devices_size())});
   return cells;
@@ -138,16 +171,19 @@ std::vector<std::string> CsvRow(const v1::ReportRow& row,
 
 }  // namespace
 
-std::string ReportToCsv(const v1::ReportResponse& report) {
-  CsvColumns columns = ColumnsOf(report);
+std::string ReportToCsv(const v1::ReportResponse& report,
+                        const SchemaRegistry& schemas) {
+  CsvColumns columns = ColumnsOf(schemas);
+  absl::TimeZone zone = ReportZone(report);
   std::string csv =
       absl::StrCat(kUtf8ByteOrderMark, CsvLine(CsvHeader(columns)));
   for (const v1::ReportRow& row : report.villages()) {
-    absl::StrAppend(&csv, CsvLine(CsvRow(row, row.village(), columns)));
+    absl::StrAppend(
+        &csv, CsvLine(CsvRow(row, CodeAsText(row.village()), columns, zone)));
   }
   absl::StrAppend(
       &csv, CsvLine(CsvRow(report.summary(), TotalLabel(report.region_prefix()),
-                           columns)));
+                           columns, zone)));
   return csv;
 }
 

@@ -31,9 +31,8 @@ bool Stale(int64_t last_sync_micros, int64_t days_stale) {
   return NeverSynced(last_sync_micros, days_stale) || days_stale >= kStaleDays;
 }
 
-std::string DateOf(int64_t micros) {
-  return absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(micros),
-                          absl::UTCTimeZone());
+std::string DateOf(int64_t micros, absl::TimeZone zone) {
+  return absl::FormatTime("%Y-%m-%d", absl::FromUnixMicros(micros), zone);
 }
 
 // ---- Text ----
@@ -83,19 +82,19 @@ std::string AttendanceText(int64_t present, int64_t due) {
 }
 
 // "2024-06-28 (3 days ago)", "2024-05-01 (60 days ago) STALE", "never STALE".
-std::string SyncText(int64_t micros, int64_t days_stale) {
+std::string SyncText(int64_t micros, int64_t days_stale, absl::TimeZone zone) {
   if (NeverSynced(micros, days_stale)) return "never STALE";
-  std::string text = absl::StrCat(DateOf(micros), " (", days_stale,
+  std::string text = absl::StrCat(DateOf(micros, zone), " (", days_stale,
                                   days_stale == 1 ? " day ago)" : " days ago)");
   if (Stale(micros, days_stale)) absl::StrAppend(&text, " STALE");
   return text;
 }
 
-std::string DeviceText(const v1::DeviceSync& device) {
-  return absl::StrCat(absl::Hex(device.replica_id(), absl::kZeroPad16), " ",
-                      device.user().empty() ? "(unknown user)" : device.user(),
-                      ": ",
-                      SyncText(device.last_sync_micros(), device.days_stale()));
+std::string DeviceText(const v1::DeviceSync& device, absl::TimeZone zone) {
+  return absl::StrCat(
+      absl::Hex(device.replica_id(), absl::kZeroPad16), " ",
+      device.user().empty() ? "(unknown user)" : device.user(), ": ",
+      SyncText(device.last_sync_micros(), device.days_stale(), zone));
 }
 
 // "1 village", "2 villages".
@@ -103,7 +102,7 @@ std::string VillagesText(int n) {
   return absl::StrCat(n, n == 1 ? " village" : " villages");
 }
 
-std::string HeaderLine(const v1::ReportResponse& report) {
+std::string HeaderLine(const v1::ReportResponse& report, absl::TimeZone zone) {
   return absl::StrCat("report ", report.period(), " (", report.period_start(),
                       " to ", report.period_end(), "), region ",
                       report.region_prefix().empty() ? "(your whole scope)"
@@ -112,24 +111,25 @@ std::string HeaderLine(const v1::ReportResponse& report) {
                       ", generated ",
                       report.generated_micros() == 0
                           ? "-"
-                          : TimestampToText(report.generated_micros()),
+                          : TimestampToText(report.generated_micros(), zone),
                       "\n");
 }
 
-std::string VillageBlock(const v1::ReportRow& row) {
+std::string VillageBlock(const v1::ReportRow& row, absl::TimeZone zone) {
   std::string text = absl::StrCat(
-      "\nvillage ", row.village(), "\n",
-      "  members:     ", MembersText(row.members_by_status()), "\n",
+      "\nvillage ", row.village(),
+      row.village_name().empty() ? "" : absl::StrCat(" ", row.village_name()),
+      "\n", "  members:     ", MembersText(row.members_by_status()), "\n",
       "  meetings:    ", MeetingsText(row.meetings()), "\n",
       "  complies:    ", CompliesText(row), "\n", "  attendance:  ",
       AttendanceText(row.attendance_present(), row.attendance_due()), "\n",
       "  visits:      ", row.visits(), "\n", "  requests:    opened ",
       row.requests_opened(), ", closed ", row.requests_closed(), "\n",
       "  development: ", CountsText(row.development_by_stage()), "\n",
-      "  last sync:   ", SyncText(row.last_sync_micros(), row.days_stale()),
-      "\n");
+      "  last sync:   ",
+      SyncText(row.last_sync_micros(), row.days_stale(), zone), "\n");
   for (const v1::DeviceSync& device : row.devices()) {
-    absl::StrAppend(&text, "    device ", DeviceText(device), "\n");
+    absl::StrAppend(&text, "    device ", DeviceText(device, zone), "\n");
   }
   absl::StrAppend(&text, "  conflicts:   ", row.open_conflicts(), " open\n");
   return text;
@@ -150,7 +150,7 @@ std::string VillageCounts(const v1::ReportResponse& report) {
 
 // Staleness is per village (counted in VillageCounts): the line shows only
 // the region's latest sync, whose date says when anything last arrived.
-std::string SummaryLine(const v1::ReportResponse& report) {
+std::string SummaryLine(const v1::ReportResponse& report, absl::TimeZone zone) {
   const v1::ReportRow& s = report.summary();
   return absl::StrCat(
       "\n", TotalLabel(report.region_prefix()), ": ", VillageCounts(report),
@@ -160,7 +160,7 @@ std::string SummaryLine(const v1::ReportResponse& report) {
       s.visits(), "; requests opened ", s.requests_opened(), ", closed ",
       s.requests_closed(), "; development ",
       CountsText(s.development_by_stage()), "; last sync ",
-      s.last_sync_micros() == 0 ? "never" : DateOf(s.last_sync_micros()),
+      s.last_sync_micros() == 0 ? "never" : DateOf(s.last_sync_micros(), zone),
       "; open conflicts ", s.open_conflicts(), "\n");
 }
 
@@ -197,18 +197,20 @@ std::string MeetingJson(const v1::MeetingCompliance& m) {
 }
 
 // Adds "last_sync" and "days_stale", both null if never synced.
-void AddSyncJson(int64_t micros, int64_t days_stale, JsonObject* json) {
+void AddSyncJson(int64_t micros, int64_t days_stale, absl::TimeZone zone,
+                 JsonObject* json) {
   bool never = NeverSynced(micros, days_stale);
-  json->AddRaw("last_sync", never ? "null" : JsonQuote(TimestampToText(micros)))
+  json->AddRaw("last_sync",
+               never ? "null" : JsonQuote(TimestampToText(micros, zone)))
       .AddRaw("days_stale", never ? "null" : absl::StrCat(days_stale));
 }
 
-std::string DeviceJson(const v1::DeviceSync& device) {
+std::string DeviceJson(const v1::DeviceSync& device, absl::TimeZone zone) {
   JsonObject json;
   json.AddString("replica",
                  absl::StrCat(absl::Hex(device.replica_id(), absl::kZeroPad16)))
       .AddString("user", device.user());
-  AddSyncJson(device.last_sync_micros(), device.days_stale(), &json);
+  AddSyncJson(device.last_sync_micros(), device.days_stale(), zone, &json);
   return json.Build();
 }
 
@@ -222,12 +224,13 @@ std::string AttendanceJson(const v1::ReportRow& row) {
   return json.Build();
 }
 
-std::string RowJson(const v1::ReportRow& row) {
+std::string RowJson(const v1::ReportRow& row, absl::TimeZone zone) {
   JsonObject requests;
   requests.AddRaw("opened", absl::StrCat(row.requests_opened()))
       .AddRaw("closed", absl::StrCat(row.requests_closed()));
   JsonObject json;
   json.AddString("village", row.village())
+      .AddString("village_name", row.village_name())
       .AddRaw("members_by_status", CountsJson(row.members_by_status()))
       .AddRaw("members_total", absl::StrCat(Total(row.members_by_status())))
       .AddRaw("meetings", ArrayJson(row.meetings(), MeetingJson))
@@ -236,27 +239,32 @@ std::string RowJson(const v1::ReportRow& row) {
       .AddRaw("visits", absl::StrCat(row.visits()))
       .AddRaw("requests", requests.Build())
       .AddRaw("development_by_stage", CountsJson(row.development_by_stage()));
-  AddSyncJson(row.last_sync_micros(), row.days_stale(), &json);
+  AddSyncJson(row.last_sync_micros(), row.days_stale(), zone, &json);
   json.AddRaw("open_conflicts", absl::StrCat(row.open_conflicts()))
-      .AddRaw("devices", ArrayJson(row.devices(), DeviceJson));
+      .AddRaw("devices",
+              ArrayJson(row.devices(), [zone](const v1::DeviceSync& device) {
+                return DeviceJson(device, zone);
+              }));
   return json.Build();
 }
 
 }  // namespace
 
 std::string ReportToText(const v1::ReportResponse& report) {
-  std::string text = HeaderLine(report);
+  absl::TimeZone zone = ReportZone(report);
+  std::string text = HeaderLine(report, zone);
   for (const v1::ReportRow& row : report.villages()) {
-    absl::StrAppend(&text, VillageBlock(row));
+    absl::StrAppend(&text, VillageBlock(row, zone));
   }
-  absl::StrAppend(&text, SummaryLine(report));
+  absl::StrAppend(&text, SummaryLine(report, zone));
   return text;
 }
 
 std::string ReportToJson(const v1::ReportResponse& report) {
+  absl::TimeZone zone = ReportZone(report);
   std::vector<std::string> villages;
   for (const v1::ReportRow& row : report.villages()) {
-    villages.push_back(RowJson(row));
+    villages.push_back(RowJson(row, zone));
   }
   JsonObject json;
   json.AddString("region", report.region_prefix())
@@ -266,9 +274,10 @@ std::string ReportToJson(const v1::ReportResponse& report) {
       .AddRaw("generated",
               report.generated_micros() == 0
                   ? "null"
-                  : JsonQuote(TimestampToText(report.generated_micros())))
+                  : JsonQuote(TimestampToText(report.generated_micros(), zone)))
+      .AddString("time_zone", zone.name())
       .AddRaw("villages", JsonArrayLines(villages))
-      .AddRaw("summary", RowJson(report.summary()));
+      .AddRaw("summary", RowJson(report.summary(), zone));
   return json.Build();
 }
 

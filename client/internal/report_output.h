@@ -10,6 +10,7 @@
 #include <string>
 
 #include "proto/admin.pb.h"
+#include "storage/schema_registry.h"
 
 namespace villagesync {
 namespace cli {
@@ -25,21 +26,27 @@ inline constexpr int64_t kStaleDays = 14;
 // visits, requests, development by stage, last sync with days stale and
 // STALE, one line per device, open conflicts); then one summary line
 // starting "TOTAL": how many villages comply, fail and are stale, the
-// region's sums and its latest sync date. Dates and times are UTC.
+// region's sums and its latest sync date. Dates and times are in the
+// report's time zone (ReportResponse.time_zone; UTC if none).
 std::string ReportToText(const v1::ReportResponse& report);
 
 // The report as CSV for a spreadsheet: a UTF-8 byte order mark, a header
 // row, one row per village, then the summary row (village "TOTAL PREFIX");
 // RFC 4180 (CRLF line ends, cells with , " CR or LF quoted, " doubled).
-// Columns: village, members_total, members_STATUS..., for each meeting type
+// Columns: village (the code as ="440101001001", which spreadsheets keep as
+// text), village_name, members_total, members_STATUS..., for each meeting type
 // meetings_TYPE_held, meetings_TYPE_required, meetings_TYPE_complies
 // (yes/no/blank if not judged), complies (yes/no), attendance_present,
 // attendance_due, attendance_rate (0-1 with 3 decimals, blank if due is 0),
 // visits, requests_opened, requests_closed, development_STAGE...,
-// last_sync (RFC 3339 UTC, blank if never), days_stale (blank if never),
-// open_conflicts, devices (their number). STATUS, TYPE and STAGE are every
-// value seen in any row, sorted; a row lacking one has 0 there.
-std::string ReportToCsv(const v1::ReportResponse& report);
+// last_sync (RFC 3339 in the report's time zone, blank if never),
+// days_stale (blank if never), open_conflicts, devices (their number). STATUS,
+// TYPE and STAGE are the values `schemas` allows (members.status,
+// meetings.type, development.stage), in schema order, zeros included: every
+// report of a schema has the same columns. members_other, meetings_other_held
+// and development_other (after each group) sum values the schema does not know.
+std::string ReportToCsv(const v1::ReportResponse& report,
+                        const SchemaRegistry& schemas);
 
 // The report as one JSON object, documented key by key in
 // docs/REPORT_JSON.md; the villages one per line, no final newline.

@@ -272,9 +272,9 @@ std::string DateToText(int32_t days_since_epoch) {
   return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
 }
 
-std::string TimestampToText(int64_t micros) {
+std::string TimestampToText(int64_t micros, absl::TimeZone zone) {
   return absl::FormatTime(absl::RFC3339_full, absl::FromUnixMicros(micros),
-                          absl::UTCTimeZone());
+                          zone);
 }
 
 std::string RefToText(const v1::RecordKey& key) {

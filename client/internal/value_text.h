@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "proto/records.pb.h"
 #include "proto/schema.pb.h"
 
@@ -40,7 +41,9 @@ std::string ValueToText(const v1::Value& value);
 
 // Pieces shared with the JSON output.
 std::string DateToText(int32_t days_since_epoch);
-std::string TimestampToText(int64_t micros);
+// RFC 3339 with the offset of `zone` ("+00:00" in UTC).
+std::string TimestampToText(int64_t micros,
+                            absl::TimeZone zone = absl::UTCTimeZone());
 std::string RefToText(const v1::RecordKey& key);
 // Shortest decimal text that reads back as the same double.
 std::string DoubleToText(double value);

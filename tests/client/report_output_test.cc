@@ -8,6 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/builtin_schemas.h"
+#include "storage/schema_registry.h"
 
 namespace villagesync {
 namespace cli {
@@ -52,6 +54,7 @@ v1::DeviceSync Device(uint64_t replica, const std::string& user,
 v1::ReportRow YangjiapingRow() {
   v1::ReportRow row;
   row.set_village("370102001001");
+  row.set_village_name("杨家坪村党支部");
   (*row.mutable_members_by_status())["正式党员"] = 23;
   (*row.mutable_members_by_status())["预备党员"] = 2;
   *row.add_meetings() = Meeting("两委联席会", 2, 0, false, false);
@@ -97,6 +100,7 @@ v1::ReportResponse Report() {
   v1::ReportRow& total = *report.mutable_summary();
   total = YangjiapingRow();
   total.set_village("370102");
+  total.clear_village_name();
   (*total.mutable_members_by_status())["正式党员"] = 41;
   (*total.mutable_members_by_status())["停止党籍"] = 1;
   total.mutable_meetings(1)->set_held(6);
@@ -104,27 +108,72 @@ v1::ReportResponse Report() {
   return report;
 }
 
+// Blank meeting cells of one type: held 0, required 0, not judged.
+constexpr char kNoMeetings[] = "0,0,";
+
 TEST(ReportOutputTest, CsvHasABomAHeaderARowPerVillageAndTheTotal) {
-  EXPECT_EQ(
-      ReportToCsv(Report()),
-      "\xEF\xBB\xBF"
-      "village,members_total,members_停止党籍,members_正式党员,members_"
-      "预备党员,"
-      "meetings_两委联席会_held,meetings_两委联席会_required,"
-      "meetings_两委联席会_complies,meetings_主题党日_held,"
-      "meetings_主题党日_required,meetings_主题党日_complies,"
-      "meetings_支委会_held,meetings_支委会_required,meetings_支委会_complies,"
-      "complies,attendance_present,attendance_due,attendance_rate,visits,"
-      "requests_opened,requests_closed,development_入党积极分子,"
-      "development_发展对象,last_sync,days_stale,open_conflicts,devices\r\n"
-      "370102001001,25,0,23,2,2,0,,3,3,yes,2,3,no,no,54,69,0.783,12,5,4,2,1,"
-      "2024-06-28T02:00:00+00:00,3,1,2\r\n"
-      "370102001002,19,1,18,0,0,0,,3,3,yes,0,0,,yes,0,0,,0,0,0,0,0,,,0,0\r\n"
-      "TOTAL 370102,44,1,41,2,2,0,,6,6,yes,2,3,no,no,54,69,0.783,12,5,4,2,1,"
+  const SchemaRegistry schemas(BuiltinSchemas());
+  std::string header =
+      "village,village_name,members_total,members_预备党员,members_正式党员,"
+      "members_停止党籍,members_出党,members_死亡,members_other,";
+  for (const char* type :
+       {"支部党员大会", "支委会", "党小组会", "党课", "主题党日", "组织生活会",
+        "民主评议党员", "两委联席会", "村民代表会议"}) {
+    absl::StrAppend(&header, "meetings_", type, "_held,meetings_", type,
+                    "_required,meetings_", type, "_complies,");
+  }
+  absl::StrAppend(
+      &header,
+      "meetings_other_held,complies,attendance_present,attendance_due,"
+      "attendance_rate,visits,requests_opened,requests_closed,"
+      "development_入党申请人,development_入党积极分子,development_发展对象,"
+      "development_预备党员,development_正式党员,development_other,"
+      "last_sync,days_stale,open_conflicts,devices\r\n");
+  const std::string none = kNoMeetings;
+  std::string yangjiaping = absl::StrCat(
+      "\"=\"\"370102001001\"\"\",杨家坪村党支部,25,2,23,0,0,0,0,", none,
+      ",2,3,no,", none, ",", none, ",3,3,yes,", none, ",", none, ",2,0,,", none,
+      ",0,no,54,69,0.783,12,5,4,0,2,1,0,0,0,"
       "2024-06-28T02:00:00+00:00,3,1,2\r\n");
+  std::string never = absl::StrCat(
+      "\"=\"\"370102001002\"\"\",,19,0,18,1,0,0,0,", none, ",", none, ",", none,
+      ",", none, ",3,3,yes,", none, ",", none, ",", none, ",", none,
+      ",0,yes,0,0,,0,0,0,0,0,0,0,0,0,,,0,0\r\n");
+  std::string total =
+      absl::StrCat("TOTAL 370102,,44,2,41,1,0,0,0,", none, ",2,3,no,", none,
+                   ",", none, ",6,6,yes,", none, ",", none, ",2,0,,", none,
+                   ",0,no,54,69,0.783,12,5,4,0,2,1,0,0,0,"
+                   "2024-06-28T02:00:00+00:00,3,1,2\r\n");
+  EXPECT_EQ(ReportToCsv(Report(), schemas),
+            absl::StrCat("\xEF\xBB\xBF", header, yangjiaping, never, total));
+}
+
+// Spreadsheet templates break when columns move: a month with no 出党 or
+// 党课 at all has the same header as one with them.
+TEST(ReportOutputTest, CsvColumnsAreTheSchemasWhateverTheDataHolds) {
+  const SchemaRegistry schemas(BuiltinSchemas());
+  v1::ReportResponse empty;
+  empty.mutable_summary()->set_days_stale(-1);
+  std::string full = ReportToCsv(Report(), schemas);
+  std::string bare = ReportToCsv(empty, schemas);
+  EXPECT_EQ(full.substr(0, full.find("\r\n")),
+            bare.substr(0, bare.find("\r\n")));
+  // A status the schema does not know is counted, under members_other.
+  v1::ReportResponse odd = Report();
+  (*odd.mutable_villages(0)->mutable_members_by_status())["待定"] = 4;
+  EXPECT_THAT(ReportToCsv(odd, schemas),
+              HasSubstr("杨家坪村党支部,29,2,23,0,0,0,4,"));
 }
 
 TEST(ReportOutputTest, CsvQuotesCellsWithCommasAndQuotesAsRfc4180Says) {
+  v1::SchemaSet set;
+  v1::CollectionSchema& members = *set.add_collections();
+  members.set_name("members");
+  v1::FieldSpec& status = *members.add_fields();
+  status.set_name("status");
+  status.set_type(v1::FIELD_TYPE_ENUM);
+  status.add_enum_values("其他,\"待定\"");
+  const SchemaRegistry schemas(set);
   v1::ReportResponse report;
   v1::ReportRow& row = *report.add_villages();
   row.set_village("370102001001");
@@ -132,27 +181,50 @@ TEST(ReportOutputTest, CsvQuotesCellsWithCommasAndQuotesAsRfc4180Says) {
   row.set_days_stale(-1);
   report.mutable_summary()->set_days_stale(-1);
 
-  std::string csv = ReportToCsv(report);
-  EXPECT_THAT(csv, StartsWith("\xEF\xBB\xBFvillage,members_total,"
-                              "\"members_其他,\"\"待定\"\"\",complies,"));
-  EXPECT_THAT(csv, HasSubstr("\r\n370102001001,1,1,,0,0,,"));
+  std::string csv = ReportToCsv(report, schemas);
+  EXPECT_THAT(csv, StartsWith("\xEF\xBB\xBFvillage,village_name,members_total,"
+                              "\"members_其他,\"\"待定\"\"\",members_other,"
+                              "meetings_other_held,complies,"));
+  EXPECT_THAT(csv, HasSubstr("\r\n\"=\"\"370102001001\"\"\",,1,1,0,0,,0,0,"));
   // No region: the total row is just "TOTAL".
-  EXPECT_THAT(csv, HasSubstr("\r\nTOTAL,0,0,,0,0,,"));
+  EXPECT_THAT(csv, HasSubstr("\r\nTOTAL,,0,0,0,0,,0,0,"));
+}
+
+// County offices read local time: the server names its zone, and every
+// time and date of the report is shown in it.
+TEST(ReportOutputTest, TimesAreShownInTheServersTimeZone) {
+  v1::ReportResponse report = Report();
+  report.set_time_zone("Asia/Shanghai");
+  // 20:00 UTC on June 28 is 04:00 on June 29 in Beijing.
+  v1::ReportRow& row = *report.mutable_villages(0);
+  row.set_last_sync_micros(kJuly1 - 3 * kDay + 20 * 3600 * kSecond);
+  std::string text = ReportToText(report);
+  EXPECT_THAT(text, HasSubstr("generated 2024-07-01T08:00:00+08:00"));
+  EXPECT_THAT(text, HasSubstr("last sync:   2024-06-29 (3 days ago)"));
+  EXPECT_THAT(ReportToJson(report),
+              AllOf(HasSubstr(R"("time_zone":"Asia/Shanghai")"),
+                    HasSubstr(R"("last_sync":"2024-06-29T04:00:00+08:00")")));
+  EXPECT_THAT(ReportToCsv(report, SchemaRegistry(BuiltinSchemas())),
+              HasSubstr(",2024-06-29T04:00:00+08:00,3,1,2\r\n"));
+  // A zone this machine cannot load: UTC, said so.
+  report.set_time_zone("Mars/Olympus_Mons");
+  EXPECT_THAT(ReportToJson(report), HasSubstr(R"("time_zone":"UTC")"));
 }
 
 TEST(ReportOutputTest, JsonHasThePeriodEveryVillageAndTheSummary) {
   std::string json = ReportToJson(Report());
-  EXPECT_THAT(
-      json, StartsWith(R"({"region":"370102","period":"2024-Q2",)"
-                       R"("period_start":"2024-04-01",)"
-                       R"("period_end":"2024-06-30",)"
-                       R"("generated":"2024-07-01T00:00:00+00:00","villages":[)"
-                       "\n"));
+  EXPECT_THAT(json, StartsWith(R"({"region":"370102","period":"2024-Q2",)"
+                               R"("period_start":"2024-04-01",)"
+                               R"("period_end":"2024-06-30",)"
+                               R"("generated":"2024-07-01T00:00:00+00:00",)"
+                               R"("time_zone":"UTC","villages":[)"
+                               "\n"));
   std::vector<std::string> lines = absl::StrSplit(json, '\n');
   ASSERT_THAT(lines, SizeIs(4));
   EXPECT_THAT(
       lines[1],
       AllOf(StartsWith(R"({"village":"370102001001",)"
+                       R"("village_name":"杨家坪村党支部",)"
                        R"("members_by_status":{"正式党员":23,"预备党员":2},)"
                        R"("members_total":25,"meetings":[)"
                        R"({"type":"两委联席会","held":2,"required":0,)"
@@ -172,7 +244,7 @@ TEST(ReportOutputTest, JsonHasThePeriodEveryVillageAndTheSummary) {
                       R"("days_stale":30})"),
             EndsWith("}]},")));
   EXPECT_EQ(lines[2],
-            R"({"village":"370102001002",)"
+            R"({"village":"370102001002","village_name":"",)"
             R"("members_by_status":{"停止党籍":1,"正式党员":18},)"
             R"("members_total":19,"meetings":[{"type":"主题党日","held":3,)"
             R"("required":3,"complies":true}],"complies":true,)"
@@ -191,7 +263,7 @@ TEST(ReportOutputTest, TableShowsABlockPerVillageAndATotalLine) {
                                "region 370102, 2 villages, generated "
                                "2024-07-01T00:00:00+00:00\n"));
   for (const char* fragment : {
-           "\nvillage 370102001001\n",
+           "\nvillage 370102001001 杨家坪村党支部\n",
            "members:     25 (正式党员 23, 预备党员 2)\n",
            "meetings:    两委联席会 2, 主题党日 3/3 ✓, 支委会 2/3 ✗\n",
            "complies:    NO\n",

@@ -142,6 +142,7 @@ TEST_F(DeployTest, ABadFlagOrArgumentOfTheServerExitsTwoNamingIt) {
       {{"--max_devices_per_user", "many"}, "--max_devices_per_user"},
       {{"--allow_plaintext=maybe"}, "--allow_plaintext"},
       {{"serve"}, "unexpected argument \"serve\""},
+      {{"--time_zone", "Mars/Olympus_Mons"}, "--time_zone"},
   };
   for (const Case& c : cases) {
     ProgramResult result = Server(c.args);
