@@ -4,6 +4,7 @@
 // (no more syncs, no longer stale in reports), audited, and only inside the
 // caller's region.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -27,8 +28,7 @@ class AdminDevicesTest : public ::testing::Test {
 
   std::vector<std::string> Admin(std::vector<std::string> words,
                                  const std::string& device = "admin") {
-    words.insert(words.begin(), {"--store", county_.Dir(device), "admin"});
-    return words;
+    return county_.Admin(std::move(words), device);
   }
 
   std::string ReplicaOf(const std::string& device) {

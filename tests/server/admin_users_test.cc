@@ -4,6 +4,7 @@
 // its token kept; rotate a token so the old one dies; every change audited,
 // and no one lifts a user above themselves or out of their region.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -26,8 +27,7 @@ class AdminUsersTest : public ::testing::Test {
 
   std::vector<std::string> Admin(std::vector<std::string> words,
                                  const std::string& device = "admin") {
-    words.insert(words.begin(), {"--store", county_.Dir(device), "admin"});
-    return words;
+    return county_.Admin(std::move(words), device);
   }
 
   std::string List(const std::string& device, bool json = false) {

@@ -42,15 +42,7 @@ class CliWalkthroughTest : public ::testing::Test {
 };
 
 TEST_F(CliWalkthroughTest, ConflictsListShowsOpenOnesUnlessAskedForAll) {
-  county_.Init("phone", county_.zhou());
-  county_.Init("laptop", county_.wang());
-  std::string id = county_.NewMember("phone");
-  county_.Sync("phone");
-  county_.Sync("laptop");
-  county_.Put("phone", id, {"phone=13800000001"});
-  county_.Put("laptop", id, {"phone=13900000002"});
-  county_.Sync("phone");
-  county_.Sync("laptop");
+  std::string id = county_.PhoneConflict();
   std::string conflict = absl::StrCat("members/", kVillage, "/", id, "/phone");
   EXPECT_THAT(Admin({"conflicts", "list"}), HasSubstr(conflict + "  open"));
 

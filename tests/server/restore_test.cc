@@ -131,15 +131,7 @@ TEST_F(RestoreTest, APhoneRestoredFromAnOlderCopyLosesNoEditAndConverges) {
 }
 
 TEST_F(RestoreTest, AServerRestoredFromABackupNeverReusesADotAndConverges) {
-  county_.Init("phone", county_.zhou());
-  county_.Init("laptop", county_.wang());
-  std::string id = county_.NewMember("phone");
-  county_.Sync("phone");
-  county_.Sync("laptop");
-  county_.Put("phone", id, {"phone=13800000001"});
-  county_.Put("laptop", id, {"phone=13900000002"});
-  county_.Sync("phone");
-  county_.Sync("laptop");
+  std::string id = county_.PhoneConflict();
   county_.Sync("phone");
   std::string conflict_id =
       absl::StrCat("members/", kVillage, "/", id, "/phone");

@@ -92,4 +92,23 @@ std::string CliCounty::GetJson(const std::string& device,
   return Ok({"--store", Dir(device), "get", "members", id, "--json"});
 }
 
+std::vector<std::string> CliCounty::Admin(std::vector<std::string> words,
+                                          const std::string& device) const {
+  words.insert(words.begin(), {"--store", Dir(device), "admin"});
+  return words;
+}
+
+std::string CliCounty::PhoneConflict() const {
+  Init("phone", zhou_);
+  Init("laptop", wang_);
+  std::string id = NewMember("phone");
+  Sync("phone");
+  Sync("laptop");
+  Put("phone", id, {"phone=13800000001"});
+  Put("laptop", id, {"phone=13900000002"});
+  Sync("phone");
+  Sync("laptop");
+  return id;
+}
+
 }  // namespace villagesync::testing

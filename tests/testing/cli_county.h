@@ -52,6 +52,13 @@ class CliCounty {
   std::string NewMember(const std::string& device) const;
   std::string Sync(const std::string& device) const;
   std::string GetJson(const std::string& device, const std::string& id) const;
+  // "--store DIR admin WORDS...": an admin command run on `device`.
+  std::vector<std::string> Admin(std::vector<std::string> words,
+                                 const std::string& device = "admin") const;
+  // zhou's phone and wang's laptop edit the phone number of one member
+  // concurrently and sync: the conflict "members/VILLAGE/ID/phone" is open
+  // on the server. Returns the member's id.
+  std::string PhoneConflict() const;
 
  private:
   const std::string villagesyncd_, cli_, root_;
