@@ -127,6 +127,11 @@ absl::StatusOr<storage::UserFile> DecodeFile(absl::string_view data,
                                              bool* legacy) {
   storage::UserFile file;
   *legacy = !absl::ConsumePrefix(&data, kFileMagic);
+  if (*legacy && data.empty()) {
+    // Even an old server never wrote an empty file once it had a user.
+    return absl::DataLossError(
+        "user file: empty (the file is damaged; restore it from a backup)");
+  }
   if (!*legacy) {
     if (data.size() < kDigestBytes ||
         Sha256(data.substr(kDigestBytes)) != data.substr(0, kDigestBytes)) {
@@ -140,6 +145,11 @@ absl::StatusOr<storage::UserFile> DecodeFile(absl::string_view data,
     return absl::DataLossError("user file: does not parse");
   }
   return file;
+}
+
+// An active admin of every region: the one user nothing else stands in for.
+bool IsRootAdmin(const v1::UserInfo& user) {
+  return user.role() == "admin" && user.scope().empty() && !user.revoked();
 }
 
 }  // namespace
@@ -287,8 +297,25 @@ absl::StatusOr<int> UserStore::ActiveIndex(absl::string_view name) const {
       absl::StrCat("name: no active user \"", Bounded(name), "\""));
 }
 
+absl::Status UserStore::KeepsAnAdmin(int index,
+                                     const storage::StoredUser& changed) const {
+  if (!IsRootAdmin(file_.users(index).info()) || IsRootAdmin(changed.info())) {
+    return absl::OkStatus();
+  }
+  for (int i = 0; i < file_.users_size(); ++i) {
+    if (i != index && IsRootAdmin(file_.users(i).info())) {
+      return absl::OkStatus();
+    }
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "name: ", Quoted(changed.info().name()),
+      " is the last admin of every region; add another one first (nobody "
+      "could manage the server without one)"));
+}
+
 absl::Status UserStore::Replace(int index, storage::StoredUser changed,
                                 v1::AuditEntry audit) {
+  VS_RETURN_IF_ERROR(KeepsAnAdmin(index, changed));
   storage::StoredUser& user = *file_.mutable_users(index);
   std::swap(user, changed);  // `changed` now holds the old user
   *file_.add_audit() = std::move(audit);

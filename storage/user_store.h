@@ -55,7 +55,8 @@ class UserStore {
                                   absl::string_view actor)
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Revokes the user's token. NOT_FOUND if no active user has the name.
+  // Revokes the user's token. NOT_FOUND if no active user has the name;
+  // FAILED_PRECONDITION for the last admin of every region (as for Set).
   absl::StatusOr<v1::UserInfo> Revoke(absl::string_view name,
                                       absl::string_view actor)
       ABSL_LOCKS_EXCLUDED(mu_);
@@ -63,7 +64,8 @@ class UserStore {
   // Changes an active user's role and/or scope (nullopt keeps it); the
   // token stays valid. INVALID_ARGUMENT naming "role" or "scope", or
   // "role" if nothing would change; NOT_FOUND if no active user has the
-  // name. Audited as user.set with the old and new values.
+  // name; FAILED_PRECONDITION if it would leave no active admin of every
+  // region. Audited as user.set with the old and new values.
   absl::StatusOr<v1::UserInfo> Set(absl::string_view name,
                                    std::optional<std::string> role,
                                    std::optional<std::string> scope,
@@ -106,8 +108,13 @@ class UserStore {
   // naming "name" if none.
   absl::StatusOr<int> ActiveIndex(absl::string_view name) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // FAILED_PRECONDITION if user `index` is the last active admin of every
+  // region (role admin, scope "") and `changed` would not be.
+  absl::Status KeepsAnAdmin(int index, const storage::StoredUser& changed) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Replaces user `index` with `changed`, appends `audit` and saves. On a
   // failed save restores both, so memory never holds what the file does not.
+  // FAILED_PRECONDITION (see KeepsAnAdmin) changes nothing.
   absl::Status Replace(int index, storage::StoredUser changed,
                        v1::AuditEntry audit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

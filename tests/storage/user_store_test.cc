@@ -195,7 +195,7 @@ TEST_F(UserStoreTest, EmptyUntilTheFirstUserIsAdded) {
   Reopen();
   EXPECT_TRUE(store_->empty());
 
-  ASSERT_THAT(store_->Add("wang", "admin", "", "bootstrap"), IsOk());
+  ASSERT_THAT(store_->Add("wang", "admin", "4401", "bootstrap"), IsOk());
   EXPECT_FALSE(store_->empty());
   ASSERT_THAT(store_->Revoke("wang", "wang"), IsOk());
   EXPECT_FALSE(store_->empty());
@@ -266,7 +266,7 @@ TEST_F(UserStoreTest, TwoTokensDiffer) {
 // A directory where the temp file goes makes every Save fail, even as root.
 TEST_F(UserStoreTest, FailedSaveChangesNothing) {
   VS_ASSERT_OK_AND_ASSIGN(std::string token,
-                          store_->Add("wang", "admin", "", "root"));
+                          store_->Add("wang", "admin", "4401", "root"));
   std::string before = ReadBytes(path_);
   ASSERT_EQ(mkdir((path_ + ".tmp").c_str(), 0700), 0);
 
@@ -289,6 +289,32 @@ TEST_F(UserStoreTest, FailedSaveChangesNothing) {
   ASSERT_EQ(rmdir((path_ + ".tmp").c_str()), 0);
   EXPECT_THAT(store_->Add("li", "county", "4401", "wang"), IsOk());
   EXPECT_THAT(store_->Revoke("wang", "wang"), IsOk());
+}
+
+// Nobody could manage the server without an admin of every region (and
+// bootstrap runs once): the last one is never demoted, narrowed or revoked.
+TEST_F(UserStoreTest, TheLastAdminOfEveryRegionStaysOne) {
+  ASSERT_THAT(store_->Add("root", "admin", "", "bootstrap"), IsOk());
+  ASSERT_THAT(store_->Add("wang", "admin", "4401", "root"), IsOk());
+  auto last = StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("last admin of every region"));
+  EXPECT_THAT(store_->Set("root", "county", std::nullopt, "root"), last);
+  EXPECT_THAT(store_->Set("root", std::nullopt, "4401", "root"), last);
+  EXPECT_THAT(store_->Revoke("root", "root"), last);
+  EXPECT_EQ(store_->Audit().size(), 2u);
+  // With a second one, either may go; then the other is the last.
+  ASSERT_THAT(store_->Set("wang", std::nullopt, "", "root"), IsOk());
+  EXPECT_THAT(store_->Set("root", "county", std::nullopt, "root"), IsOk());
+  EXPECT_THAT(store_->Revoke("wang", "wang"), last);
+  EXPECT_THAT(store_->Rotate("wang", "wang"), IsOk());
+}
+
+TEST_F(UserStoreTest, AnEmptyFileIsDataLoss) {
+  ASSERT_THAT(store_->Add("root", "admin", "", "bootstrap"), IsOk());
+  store_.reset();
+  WriteBytes(path_, "");
+  EXPECT_THAT(UserStore::Open(path_),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("empty")));
 }
 
 TEST_F(UserStoreTest, ASetUserKeepsItsTokenAndTheChangeSurvivesReopen) {
