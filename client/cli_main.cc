@@ -5,6 +5,7 @@
 
 #include "client/cli.h"
 #include "grpc/support/log.h"
+#include "proto/protobuf_log.h"
 
 namespace {
 
@@ -16,6 +17,8 @@ void Quiet(gpr_log_func_args* /*args*/) {}
 
 int main(int argc, char** argv) {
   gpr_set_log_function(Quiet);
+  // A non-UTF-8 argument gets the CLI's own message, naming the field.
+  villagesync::QuietProtobufUtf8Errors();
   std::vector<std::string> args(argv + 1, argv + argc);
   return villagesync::RunCli(args, std::cout, std::cerr);
 }

@@ -1,15 +1,12 @@
 #include "server/rpc_edge.h"
 
 #include <algorithm>
-#include <iostream>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_service_method.h"
@@ -60,18 +57,7 @@ std::string FindInvalidUtf8At(const google::protobuf::Descriptor& type,
   return "";
 }
 
-void LogProtobufMessage(google::protobuf::LogLevel level, const char* file,
-                        int line, const std::string& message) {
-  if (absl::StrContains(message, "invalid UTF-8 data when parsing")) return;
-  std::cerr << "[libprotobuf " << level << " " << file << ":" << line << "] "
-            << message << std::endl;
-}
-
 }  // namespace
-
-void QuietProtobufUtf8Errors() {
-  google::protobuf::SetLogHandler(LogProtobufMessage);
-}
 
 std::string FindInvalidUtf8(const google::protobuf::Descriptor& type,
                             absl::string_view bytes) {

@@ -48,12 +48,6 @@ std::string FindInvalidUtf8(const google::protobuf::Descriptor& type,
 absl::StatusOr<v1::UserInfo> AuthenticateCall(
     const grpc::ServerContext& context, const UserStore& users);
 
-// Protobuf logs an ERROR line for every string field with invalid UTF-8 it
-// parses; the edge answers those requests with INVALID_ARGUMENT already, and
-// a hostile client could flood the log with them. Installs (process-wide) a
-// protobuf log handler that drops those lines and writes the rest to stderr.
-void QuietProtobufUtf8Errors();
-
 // Thread-safe once constructed: handlers run on gRPC's threads.
 class RpcEdge : public grpc::Service {
  public:
