@@ -262,6 +262,17 @@ std::string SyncClient::author() const {
   return state_.user().empty() ? "local" : state_.user();
 }
 
+absl::Status SyncClient::CheckWritable(absl::string_view village) const {
+  if (state_.user().empty() || absl::StartsWith(village, state_.scope())) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "village: ", Quoted(village), " is outside the scope ",
+      Quoted(state_.scope()), " of user ", Quoted(state_.user()),
+      ": the server would never take this edit (if your scope changed, "
+      "sync first)"));
+}
+
 namespace {
 
 // How many of this device's own writes after `push_checkpoint` the server

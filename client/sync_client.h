@@ -178,6 +178,10 @@ class SyncClient {
   RecordStore& store() { return *store_; }
   // The name recorded as author of local edits (the user, once known).
   std::string author() const;
+  // FAILED_PRECONDITION if the server said this device's user may not write
+  // `village` (outside its scope): such an edit would never be taken.
+  // OK while the user is unknown (the server has not answered yet).
+  absl::Status CheckWritable(absl::string_view village) const;
 
  private:
   SyncClient(std::string dir, std::unique_ptr<RecordStore> store,

@@ -35,8 +35,8 @@ absl::StatusOr<const v1::CollectionSchema*> FindSchema(
     names.push_back(c.name());
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("collection: unknown collection \"", name,
-                   "\" (known: ", absl::StrJoin(names, ", "), ")"));
+      absl::StrCat("collection: unknown collection ", Quoted(name),
+                   " (known: ", absl::StrJoin(names, ", "), ")"));
 }
 
 // --village of list (a code or a prefix) or of get and delete (a code);
@@ -63,11 +63,11 @@ absl::StatusOr<Assignments> SplitAssignments(
     size_t equals = arg.find('=');
     if (equals == std::string::npos || equals == 0) {
       return UsageError(
-          absl::StrCat("expected FIELD=VALUE, got \"", arg, "\""));
+          absl::StrCat("expected FIELD=VALUE, got ", Quoted(arg)));
     }
     std::string field = arg.substr(0, equals);
     if (!seen.insert(field).second) {
-      return UsageError(absl::StrCat("field ", field, " given twice"));
+      return UsageError(absl::StrCat("field ", Bounded(field), " given twice"));
     }
     assignments.emplace_back(std::move(field), arg.substr(equals + 1));
   }
@@ -76,12 +76,9 @@ absl::StatusOr<Assignments> SplitAssignments(
 
 absl::Status UnknownField(const v1::CollectionSchema& schema,
                           const std::string& field) {
-  std::vector<std::string> names;
-  for (const v1::FieldSpec& spec : schema.fields())
-    names.push_back(spec.name());
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": unknown field of collection \"", schema.name(),
-                   "\" (fields: ", absl::StrJoin(names, ", "), ")"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      Bounded(field), ": unknown field of collection \"", schema.name(),
+      "\" (`villagesync schema show ", schema.name(), "` lists its fields)"));
 }
 
 absl::Status AddFields(const SchemaRegistry& schemas,
@@ -118,7 +115,7 @@ absl::StatusOr<Record> FindInVillage(const RecordStore& store,
   absl::StatusOr<Record> record = store.Get(key);
   if (absl::IsNotFound(record.status())) {
     return absl::NotFoundError(absl::StrCat("no record ", key.collection(), "/",
-                                            key.id(), " in village ",
+                                            Bounded(key.id()), " in village ",
                                             key.village()));
   }
   return record;
@@ -141,13 +138,13 @@ absl::StatusOr<Record> FindRecord(const RecordStore& store,
   }));
   if (matches.size() == 1) return std::move(matches[0]);
   if (matches.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("no record ", collection, "/", id, " in this store"));
+    return absl::NotFoundError(absl::StrCat("no record ", collection, "/",
+                                            Bounded(id), " in this store"));
   }
   std::vector<std::string> villages;
   for (const Record& r : matches) villages.push_back(r.key.village());
   return absl::FailedPreconditionError(
-      absl::StrCat(collection, "/", id, " exists in villages ",
+      absl::StrCat(collection, "/", Bounded(id), " exists in villages ",
                    absl::StrJoin(villages, ", "), ": add --village CODE"));
 }
 
@@ -158,6 +155,7 @@ absl::Status RunPut(CliContext& ctx, const ParsedArgs& args) {
       Assignments assignments,
       SplitAssignments({args.positional.begin() + 1, args.positional.end()}));
   VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
+  VS_RETURN_IF_ERROR(client->CheckWritable(args.Get("village")));
   RecordStore& store = client->store();
   VS_ASSIGN_OR_RETURN(const v1::CollectionSchema* schema,
                       FindSchema(store.schemas(), args.positional[0]));
@@ -224,6 +222,7 @@ absl::Status RunDelete(CliContext& ctx, const ParsedArgs& args) {
   VS_ASSIGN_OR_RETURN(Record record,
                       FindRecord(store, schema->name(), args.positional[1],
                                  args.Get("village")));
+  VS_RETURN_IF_ERROR(client->CheckWritable(record.key.village()));
   VS_RETURN_IF_ERROR(store.Delete(record.key, client->author()).status());
   ctx.out() << "deleted " << schema->name() << "/" << record.key.id()
             << " (village " << record.key.village() << ")\n";

@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "storage/validation.h"
 
 namespace villagesync {
 namespace cli {
@@ -27,7 +28,7 @@ constexpr absl::CivilDay kEpoch(1970, 1, 1);
 absl::Status Invalid(const v1::FieldSpec& spec, absl::string_view text,
                      absl::string_view expected) {
   return absl::InvalidArgumentError(
-      absl::StrCat(spec.name(), ": \"", text, "\" is not ", expected));
+      absl::StrCat(spec.name(), ": ", Quoted(text), " is not ", expected));
 }
 
 bool AllDigits(absl::string_view s) {
