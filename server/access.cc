@@ -116,7 +116,8 @@ absl::Status CheckCanAdminister(const v1::UserInfo& actor,
   }
   if (actor.role() != "admin" &&
       (role == "admin" || role == "replica" || role == "county")) {
-    return Denied(actor, absl::StrCat("grant the role ", role));
+    return Denied(actor, absl::StrCat("manage users with the role ", role,
+                                      " (admins only)"));
   }
   return absl::OkStatus();
 }

@@ -226,6 +226,7 @@ absl::Status AdminServiceImpl::DoAddUser(const v1::UserInfo& actor,
 absl::Status AdminServiceImpl::DoRevokeUser(
     const v1::UserInfo& actor, const v1::RevokeUserRequest& request,
     v1::RevokeUserResponse* response) {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(actor, "manage users"));
   VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->FindActive(request.name()));
   VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
   VS_ASSIGN_OR_RETURN(*response->mutable_user(),
@@ -236,6 +237,8 @@ absl::Status AdminServiceImpl::DoRevokeUser(
 absl::Status AdminServiceImpl::DoSetUser(const v1::UserInfo& actor,
                                          const v1::SetUserRequest& request,
                                          v1::SetUserResponse* response) {
+  // Who may manage users at all, before a lookup says who exists.
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(actor, "manage users"));
   if (!request.has_role() && !request.has_scope()) {
     return InvalidField("role", "give a new role, a new scope or both");
   }
@@ -259,6 +262,7 @@ absl::Status AdminServiceImpl::DoSetUser(const v1::UserInfo& actor,
 absl::Status AdminServiceImpl::DoRotateToken(
     const v1::UserInfo& actor, const v1::RotateTokenRequest& request,
     v1::RotateTokenResponse* response) {
+  VS_RETURN_IF_ERROR(CheckCountyOrAdmin(actor, "manage users"));
   VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->FindActive(request.name()));
   VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
   VS_ASSIGN_OR_RETURN(std::string token,

@@ -20,9 +20,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "proto/protobuf_log.h"
 #include "server/data_dir.h"
+#include "server/listen.h"
 #include "server/replication_config.h"
-#include "server/rpc_edge.h"
 #include "server/server.h"
 
 ABSL_FLAG(std::string, data_dir, "villagesync-data",
@@ -279,7 +280,8 @@ std::string BadFlag(int argc, char** argv) {
     }
     if (flag == nullptr) return absl::StrCat("unknown flag --", arg);
     if (equals == absl::string_view::npos) {
-      if (flag->IsOfType<bool>() || i + 1 == argc) continue;
+      if (flag->IsOfType<bool>()) continue;
+      if (i + 1 == argc) return absl::StrCat("--", name, " needs a value");
       ++i;  // the value is the next argument
     }
     std::string value = equals == absl::string_view::npos
@@ -331,7 +333,12 @@ int main(int argc, char** argv) {
     return RunRecover(data_dir);
   }
   if (args.size() != 1) {
-    std::cerr << "villagesyncd: unexpected argument \"" << args[1]
+    // After a command, the first word too many; else the word itself.
+    std::string first = args[1];
+    bool command =
+        first == "bootstrap" || first == "backup" || first == "recover";
+    std::cerr << "villagesyncd: unexpected argument \""
+              << (command ? args[2] : args[1])
               << "\" (expected bootstrap, backup, recover or none)\nRun "
                  "`villagesyncd --help` for usage.\n";
     return 2;
@@ -339,6 +346,20 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) {
     std::cerr << "villagesyncd: --min_free_disk_mb must not be negative\n";
     return 2;
+  }
+  std::string http_listen = absl::GetFlag(FLAGS_http_listen);
+  for (absl::Status address :
+       {villagesync::ParseListen(absl::GetFlag(FLAGS_listen), "--listen")
+            .status(),
+        http_listen.empty()
+            ? absl::OkStatus()
+            : villagesync::ParseListen(http_listen, "--http_listen")
+                  .status()}) {
+    if (!address.ok()) {
+      std::cerr << "villagesyncd: " << address.message()
+                << "\nRun `villagesyncd --help` for usage.\n";
+      return 2;
+    }
   }
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(absl::GetFlag(FLAGS_time_zone), &zone)) {

@@ -269,8 +269,9 @@ admin users rotate NAME: gives the user a new token and prints only the
 admin devices list: the devices registered on the server in your region
   (or --region PREFIX inside it), one line each: "ID  USER  SCOPE  last
   sync TIME (N days)  pending P  APP", and "decommissioned by NAME at
-  TIME" for retired ones. PENDING and APP are what the device said at its
-  last sync.
+  TIME" for retired ones. P and APP are what the device said when its last
+  sync began: P counts the edits it had not sent yet (that sync then sent
+  them, unless it failed).
   --json           a JSON array of {"replica","user","role","scope",
                    "registered","last_sync","days_stale","app_version",
                    "pending_edits","decommissioned","decommissioned_by"}

@@ -59,6 +59,45 @@ TEST_F(CliWalkthroughTest, ConflictsListShowsOpenOnesUnlessAskedForAll) {
   EXPECT_THAT(unknown.err, HasSubstr("collection: unknown collection"));
 }
 
+// An edit the server would never take is refused when it is made, not
+// kept forever as "not sent".
+TEST_F(CliWalkthroughTest, AnEditOutsideTheUsersScopeIsRefusedWhenMade) {
+  county_.Init("phone", county_.zhou());  // scope 440101001
+  testing::ProgramResult put =
+      county_.Cli({"--store", county_.Dir("phone"), "put", "members",
+                   "--village", "440102001001", "name=李建国",
+                   "join_date=1995-07-01", "status=正式党员"});
+  EXPECT_EQ(put.exit_code, 1) << put.err;
+  EXPECT_THAT(put.err, HasSubstr("outside the scope \"440101001\""));
+  EXPECT_THAT(county_.Ok({"--store", county_.Dir("phone"), "status"}),
+              HasSubstr("pending:    0"));
+}
+
+// Hostile or mistyped arguments get short messages naming the field, and
+// never protobuf's own log lines.
+TEST_F(CliWalkthroughTest, LongOrNonUtf8ArgumentsGetShortMessages) {
+  county_.Init("phone", county_.zhou());
+  std::string huge(100 * 1024, 'a');
+  const std::vector<std::vector<std::string>> commands = {
+      {"get", "members", huge},
+      {"put", "members", "--village", kVillage, huge + "=x"},
+      {"put", "members", "--village", kVillage, "join_date=" + huge},
+      {"get", "members", "\xff"},
+  };
+  for (std::vector<std::string> args : commands) {
+    args.insert(args.begin(), {"--store", county_.Dir("phone")});
+    testing::ProgramResult result = county_.Cli(args);
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_LT(result.err.size(), 300u) << args[2] << ": " << result.err;
+  }
+  testing::ProgramResult bad =
+      county_.Cli(county_.Admin({"users", "add", "--name", "\xff\xfe", "--role",
+                                 "county", "--scope", "4401"}));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("name: text is not valid UTF-8"));
+  EXPECT_THAT(bad.err, Not(HasSubstr("libprotobuf")));
+}
+
 TEST_F(CliWalkthroughTest, TheCountyOfficeReadsThisMonthsReport) {
   county_.Init("phone", county_.zhou());
   county_.NewMember("phone");

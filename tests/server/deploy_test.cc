@@ -143,6 +143,11 @@ TEST_F(DeployTest, ABadFlagOrArgumentOfTheServerExitsTwoNamingIt) {
       {{"--allow_plaintext=maybe"}, "--allow_plaintext"},
       {{"serve"}, "unexpected argument \"serve\""},
       {{"--time_zone", "Mars/Olympus_Mons"}, "--time_zone"},
+      {{"--listen"}, "--listen needs a value"},
+      {{"--listen", "notanaddr"}, "--listen"},
+      {{"--listen", "127.0.0.1:99999"}, "--listen"},
+      {{"bootstrap", "extra", "--data_dir", dir_.Sub("y")},
+       "unexpected argument \"extra\""},
   };
   for (const Case& c : cases) {
     ProgramResult result = Server(c.args);
