@@ -80,6 +80,10 @@ absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunListUsers(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunSchemaList(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunSchemaShow(CliContext& ctx, const ParsedArgs& args);
+// --region, when given, must be a village code or its first digits: a
+// usage error naming the flag otherwise (before any server is asked).
+absl::Status CheckRegionFlag(const ParsedArgs& args);
+
 absl::Status RunListDevices(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunDecommissionDevice(CliContext& ctx, const ParsedArgs& args);
 absl::Status RunShowUser(CliContext& ctx, const ParsedArgs& args);

@@ -37,6 +37,7 @@ absl::StatusOr<v1::ConflictStatus> ParseStatus(const ParsedArgs& args) {
 // The list filters of the command line; usage errors for bad flag values.
 absl::StatusOr<v1::ListConflictsRequest> ListRequest(const ParsedArgs& args) {
   v1::ListConflictsRequest request;
+  VS_RETURN_IF_ERROR(CheckRegionFlag(args));
   request.set_region_prefix(args.Get("region"));
   request.set_collection(args.Get("collection"));
   VS_ASSIGN_OR_RETURN(v1::ConflictStatus status, ParseStatus(args));

@@ -63,6 +63,7 @@ absl::StatusOr<v1::ReportRequest> ReportRequestFrom(const ParsedArgs& args) {
         "YYYY (a year), not \"",
         period, "\""));
   }
+  VS_RETURN_IF_ERROR(CheckRegionFlag(args));
   v1::ReportRequest request;
   request.set_region_prefix(args.Get("region"));
   request.set_period(period);
@@ -104,6 +105,7 @@ absl::StatusOr<v1::Rule> RuleFrom(const ParsedArgs& args) {
                                    args.Get("from"), "\""));
   }
   rule.set_effective_from(args.Get("from"));
+  VS_RETURN_IF_ERROR(CheckRegionFlag(args));
   rule.set_region(args.Get("region"));
   return rule;
 }

@@ -371,13 +371,18 @@ std::string DeviceJson(const v1::Device& device) {
 
 }  // namespace
 
-absl::Status RunListDevices(CliContext& ctx, const ParsedArgs& args) {
+absl::Status CheckRegionFlag(const ParsedArgs& args) {
   const std::string& region = args.Get("region");
-  if (!IsVillagePrefix(region)) {
-    return UsageError(absl::StrCat(
-        "--region must be a village code or its first digits, not ",
-        Quoted(region)));
-  }
+  if (IsVillagePrefix(region)) return absl::OkStatus();
+  return UsageError(
+      absl::StrCat("--region must be a village code or its first digits (up "
+                   "to 12), not ",
+                   Quoted(region)));
+}
+
+absl::Status RunListDevices(CliContext& ctx, const ParsedArgs& args) {
+  VS_RETURN_IF_ERROR(CheckRegionFlag(args));
+  const std::string& region = args.Get("region");
   VS_ASSIGN_OR_RETURN(SyncClient * client, ctx.Client());
   VS_ASSIGN_OR_RETURN(v1::ListDevicesResponse devices,
                       client->ListDevices(region));

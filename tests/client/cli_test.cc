@@ -683,6 +683,12 @@ TEST_F(CliTest, ABadReportOrRuleFlagValueIsAUsageErrorNamingTheFlag) {
       {{"admin", "rules", "set", "--type", "党课", "--cadence", "quarterly",
         "--min", "1", "--from", "2024-7"},
        "--from"},
+      {{"report", "--region", "44a", "--period", "2024-06"}, "--region"},
+      {{"conflicts", "list", "--region", "44a"}, "--region"},
+      {{"admin", "devices", "list", "--region", "4401x"}, "--region"},
+      {{"admin", "rules", "set", "--type", "党课", "--cadence", "quarterly",
+        "--min", "1", "--from", "2024-07", "--region", "x"},
+       "--region"},
   };
   for (const Case& c : cases) {
     CliResult result = Run(c.args);
