@@ -232,6 +232,7 @@ absl::StatusOr<v1::UserInfo> UserStore::Revoke(absl::string_view name,
   VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
   storage::StoredUser changed = file_.users(index);
   changed.mutable_info()->set_revoked(true);
+  changed.mutable_info()->set_revoked_micros(now);
   VS_RETURN_IF_ERROR(Replace(
       index, changed,
       MakeAudit(now, actor, "user.revoke", name, "", changed.info().scope())));

@@ -254,9 +254,10 @@ admin users add: creates a user and prints only its token. The server keeps
 admin users revoke NAME: revokes the user's token at once; prints
   "revoked NAME".
 admin users list: the users inside the caller's scope, one line each:
-  "NAME  ROLE  SCOPE  active|revoked  since TIME" (TIME RFC 3339 UTC).
+  "NAME  ROLE  SCOPE  active|revoked  since TIME" (TIME RFC 3339 UTC: when
+  it was created, or when it was revoked).
   --json           a JSON array of {"name","role","scope","revoked",
-                   "created"}
+                   "created","revoked_at": TIME or null}
 admin users show NAME: the active user NAME, in the line format of list
   (--json: one object). Exit 1 if there is none in the caller's scope.
 admin users set: changes the role and/or the scope of the active user NAME;

@@ -250,11 +250,18 @@ absl::Status RunRevokeUser(CliContext& ctx, const ParsedArgs& args) {
 
 namespace {
 
+// Since when the user is in its state: created, or revoked (users revoked
+// before the time was kept show their creation).
+int64_t StateSince(const v1::UserInfo& user) {
+  return user.revoked() && user.revoked_micros() != 0 ? user.revoked_micros()
+                                                      : user.created_micros();
+}
+
 std::string UserLine(const v1::UserInfo& user) {
   return absl::StrCat(user.name(), "  ", user.role(), "  ",
                       ScopeText(user.scope()), "  ",
                       user.revoked() ? "revoked" : "active", "  since ",
-                      TimestampToText(user.created_micros()));
+                      TimestampToText(StateSince(user)));
 }
 
 std::string UserJson(const v1::UserInfo& user) {
@@ -263,7 +270,11 @@ std::string UserJson(const v1::UserInfo& user) {
       .AddString("role", user.role())
       .AddString("scope", user.scope())
       .AddRaw("revoked", user.revoked() ? "true" : "false")
-      .AddString("created", TimestampToText(user.created_micros()));
+      .AddString("created", TimestampToText(user.created_micros()))
+      .AddRaw("revoked_at",
+              user.revoked_micros() == 0
+                  ? "null"
+                  : JsonQuote(TimestampToText(user.revoked_micros())));
   return json.Build();
 }
 

@@ -56,6 +56,7 @@ TEST_F(AdminUsersTest, AnAdminListsEveryUserWithRoleScopeAndState) {
   ASSERT_EQ(json.size(), 3u);
   for (const auto& user : json) {
     EXPECT_EQ(user["revoked"].get<bool>(), user["name"] == "wang") << user;
+    EXPECT_EQ(user["revoked_at"].is_null(), user["name"] != "wang") << user;
     EXPECT_FALSE(user["created"].get<std::string>().empty()) << user;
   }
 }

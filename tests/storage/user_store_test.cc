@@ -119,6 +119,7 @@ TEST_F(UserStoreTest, UsersAndAuditSurviveReopen) {
   ASSERT_EQ(users.size(), 2u);
   EXPECT_EQ(users[0].name(), "li");
   EXPECT_TRUE(users[0].revoked());
+  EXPECT_GE(users[0].revoked_micros(), users[0].created_micros());
   EXPECT_EQ(users[1].name(), "wang");
   EXPECT_FALSE(users[1].revoked());
 
