@@ -157,15 +157,14 @@ absl::Status AdminServiceImpl::DoDecommission(
   VS_ASSIGN_OR_RETURN(absl::optional<v1::Device> device,
                       devices_->Find(request.replica_id()));
   std::string id = absl::StrFormat("%016x", request.replica_id());
-  if (!device || device->server()) {
+  // A device outside the caller's region reads as missing (as ListDevices
+  // hides it); inside, the caller must manage its user's role.
+  if (!device || device->server() || !InScope(caller, device->scope())) {
     return absl::NotFoundError(
         absl::StrCat("replica_id: no device ", id, " is registered"));
   }
-  if (!InScope(caller, device->scope())) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "user \"", caller.name(), "\" may not decommission device ", id,
-        " of scope ", Quoted(device->scope()), ": outside its region"));
-  }
+  VS_RETURN_IF_ERROR(
+      CheckCanAdminister(caller, device->role(), device->scope()));
   absl::Time now = absl::Now();
   v1::AuditEntry audit;
   audit.set_micros(absl::ToUnixMicros(now));
@@ -223,14 +222,33 @@ absl::Status AdminServiceImpl::DoAddUser(const v1::UserInfo& actor,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Authorizes `actor` to change a user, under the user store's lock. A user
+// outside the actor's region reads as missing (as ListUsers hides it);
+// inside, the actor must manage it both as it is and as it would become.
+UserStore::Authorize ManagedBy(const v1::UserInfo& actor) {
+  return [&actor](const v1::UserInfo& before,
+                  const v1::UserInfo& after) -> absl::Status {
+    if (!InScope(actor, before.scope())) {
+      return absl::NotFoundError(
+          absl::StrCat("name: no active user ", Quoted(before.name())));
+    }
+    VS_RETURN_IF_ERROR(
+        CheckCanAdminister(actor, before.role(), before.scope()));
+    return CheckCanAdminister(actor, after.role(), after.scope());
+  };
+}
+
+}  // namespace
+
 absl::Status AdminServiceImpl::DoRevokeUser(
     const v1::UserInfo& actor, const v1::RevokeUserRequest& request,
     v1::RevokeUserResponse* response) {
   VS_RETURN_IF_ERROR(CheckCountyOrAdmin(actor, "manage users"));
-  VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->FindActive(request.name()));
-  VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
-  VS_ASSIGN_OR_RETURN(*response->mutable_user(),
-                      users_->Revoke(request.name(), actor.name()));
+  VS_ASSIGN_OR_RETURN(
+      *response->mutable_user(),
+      users_->Revoke(request.name(), actor.name(), ManagedBy(actor)));
   return absl::OkStatus();
 }
 
@@ -242,20 +260,12 @@ absl::Status AdminServiceImpl::DoSetUser(const v1::UserInfo& actor,
   if (!request.has_role() && !request.has_scope()) {
     return InvalidField("role", "give a new role, a new scope or both");
   }
-  VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->FindActive(request.name()));
-  std::string role = request.has_role() ? request.role() : user.role();
-  std::string scope = request.has_scope() ? request.scope() : user.scope();
-  VS_RETURN_IF_ERROR(ValidateUser(request.name(), role, scope));
-  // Both what the user is and what it would become must be the actor's to
-  // manage: no one lifts a user above themselves or out of their region.
-  VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
-  VS_RETURN_IF_ERROR(CheckCanAdminister(actor, role, scope));
-  std::optional<std::string> new_role, new_scope;
-  if (request.has_role()) new_role = request.role();
-  if (request.has_scope()) new_scope = request.scope();
+  std::optional<std::string> role, scope;
+  if (request.has_role()) role = request.role();
+  if (request.has_scope()) scope = request.scope();
   VS_ASSIGN_OR_RETURN(
       *response->mutable_user(),
-      users_->Set(request.name(), new_role, new_scope, actor.name()));
+      users_->Set(request.name(), role, scope, actor.name(), ManagedBy(actor)));
   return absl::OkStatus();
 }
 
@@ -263,10 +273,9 @@ absl::Status AdminServiceImpl::DoRotateToken(
     const v1::UserInfo& actor, const v1::RotateTokenRequest& request,
     v1::RotateTokenResponse* response) {
   VS_RETURN_IF_ERROR(CheckCountyOrAdmin(actor, "manage users"));
-  VS_ASSIGN_OR_RETURN(v1::UserInfo user, users_->FindActive(request.name()));
-  VS_RETURN_IF_ERROR(CheckCanAdminister(actor, user.role(), user.scope()));
-  VS_ASSIGN_OR_RETURN(std::string token,
-                      users_->Rotate(request.name(), actor.name()));
+  VS_ASSIGN_OR_RETURN(
+      std::string token,
+      users_->Rotate(request.name(), actor.name(), ManagedBy(actor)));
   VS_ASSIGN_OR_RETURN(*response->mutable_user(), users_->Authenticate(token));
   response->set_token(std::move(token));
   return absl::OkStatus();

@@ -130,7 +130,8 @@ absl::StatusOr<storage::UserFile> DecodeFile(absl::string_view data,
   if (*legacy && data.empty()) {
     // Even an old server never wrote an empty file once it had a user.
     return absl::DataLossError(
-        "user file: empty (the file is damaged; restore it from a backup)");
+        "user file: empty (damaged: restore it from a backup; if this "
+        "server never had a user, delete it and bootstrap)");
   }
   if (!*legacy) {
     if (data.size() < kDigestBytes ||
@@ -145,6 +146,13 @@ absl::StatusOr<storage::UserFile> DecodeFile(absl::string_view data,
     return absl::DataLossError("user file: does not parse");
   }
   return file;
+}
+
+absl::Status Allowed(const UserStore::Authorize& authorize,
+                     const storage::StoredUser& before,
+                     const storage::StoredUser& after) {
+  if (!authorize) return absl::OkStatus();
+  return authorize(before.info(), after.info());
 }
 
 // An active admin of every region: the one user nothing else stands in for.
@@ -226,13 +234,15 @@ absl::StatusOr<std::string> UserStore::Add(absl::string_view name,
 }
 
 absl::StatusOr<v1::UserInfo> UserStore::Revoke(absl::string_view name,
-                                               absl::string_view actor) {
+                                               absl::string_view actor,
+                                               const Authorize& authorize) {
   int64_t now = absl::ToUnixMicros(absl::Now());
   absl::MutexLock lock(&mu_);
   VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
   storage::StoredUser changed = file_.users(index);
   changed.mutable_info()->set_revoked(true);
   changed.mutable_info()->set_revoked_micros(now);
+  VS_RETURN_IF_ERROR(Allowed(authorize, file_.users(index), changed));
   VS_RETURN_IF_ERROR(Replace(
       index, changed,
       MakeAudit(now, actor, "user.revoke", name, "", changed.info().scope())));
@@ -242,7 +252,8 @@ absl::StatusOr<v1::UserInfo> UserStore::Revoke(absl::string_view name,
 absl::StatusOr<v1::UserInfo> UserStore::Set(absl::string_view name,
                                             std::optional<std::string> role,
                                             std::optional<std::string> scope,
-                                            absl::string_view actor) {
+                                            absl::string_view actor,
+                                            const Authorize& authorize) {
   int64_t now = absl::ToUnixMicros(absl::Now());
   absl::MutexLock lock(&mu_);
   VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
@@ -253,21 +264,29 @@ absl::StatusOr<v1::UserInfo> UserStore::Set(absl::string_view name,
   if (role.has_value()) info.set_role(*role);
   if (scope.has_value()) info.set_scope(*scope);
   VS_RETURN_IF_ERROR(ValidateUser(name, info.role(), info.scope()));
+  VS_RETURN_IF_ERROR(Allowed(authorize, file_.users(index), changed));
   std::string after =
       absl::StrCat("role=", info.role(), " scope=", info.scope());
   if (after == before) {
     return absl::InvalidArgumentError(
         absl::StrCat("role: user ", name, " already has ", before));
   }
+  // Audited where the auditors of both the old and the new scope see it.
+  const std::string& old_scope = file_.users(index).info().scope();
+  std::string region(old_scope.begin(),
+                     std::mismatch(old_scope.begin(), old_scope.end(),
+                                   info.scope().begin(), info.scope().end())
+                         .first);
   VS_RETURN_IF_ERROR(
       Replace(index, changed,
               MakeAudit(now, actor, "user.set", name,
-                        absl::StrCat(before, " -> ", after), info.scope())));
+                        absl::StrCat(before, " -> ", after), region)));
   return changed.info();
 }
 
 absl::StatusOr<std::string> UserStore::Rotate(absl::string_view name,
-                                              absl::string_view actor) {
+                                              absl::string_view actor,
+                                              const Authorize& authorize) {
   VS_ASSIGN_OR_RETURN(std::string token, NewToken());
   std::string hash = HashToken(token);
   if (hash.empty()) return absl::InternalError("token: hashing failed");
@@ -276,6 +295,7 @@ absl::StatusOr<std::string> UserStore::Rotate(absl::string_view name,
   VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
   storage::StoredUser changed = file_.users(index);
   changed.set_token_sha256(hash);
+  VS_RETURN_IF_ERROR(Allowed(authorize, file_.users(index), changed));
   VS_RETURN_IF_ERROR(Replace(
       index, changed,
       MakeAudit(now, actor, "user.rotate", name, "", changed.info().scope())));

@@ -6,6 +6,7 @@
 #ifndef VILLAGESYNC_STORAGE_USER_STORE_H_
 #define VILLAGESYNC_STORAGE_USER_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,13 @@ absl::Status ValidateUser(absl::string_view name, absl::string_view role,
 // effect for the very next Authenticate.
 class UserStore {
  public:
+  // Decides, under the store's lock, whether a change of a user from
+  // `before` to `after` may go ahead (so that nothing changes the user
+  // between the check and the change); its error is returned as is. An
+  // empty function allows every change.
+  using Authorize = std::function<absl::Status(const v1::UserInfo& before,
+                                               const v1::UserInfo& after)>;
+
   // Opens (or creates, empty) the user file `path`. DATA_LOSS if it exists
   // but its checksum does not match or it does not parse; UNAVAILABLE if it
   // cannot be read. A file from before the checksum is rewritten with one.
@@ -58,7 +66,8 @@ class UserStore {
   // Revokes the user's token. NOT_FOUND if no active user has the name;
   // FAILED_PRECONDITION for the last admin of every region (as for Set).
   absl::StatusOr<v1::UserInfo> Revoke(absl::string_view name,
-                                      absl::string_view actor)
+                                      absl::string_view actor,
+                                      const Authorize& authorize = {})
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Changes an active user's role and/or scope (nullopt keeps it); the
@@ -69,14 +78,16 @@ class UserStore {
   absl::StatusOr<v1::UserInfo> Set(absl::string_view name,
                                    std::optional<std::string> role,
                                    std::optional<std::string> scope,
-                                   absl::string_view actor)
+                                   absl::string_view actor,
+                                   const Authorize& authorize = {})
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Gives an active user a fresh token and returns it; the old token fails
   // from the very next Authenticate. NOT_FOUND if no active user has the
   // name. Audited as user.rotate.
   absl::StatusOr<std::string> Rotate(absl::string_view name,
-                                     absl::string_view actor)
+                                     absl::string_view actor,
+                                     const Authorize& authorize = {})
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // The active user named `name`. NOT_FOUND naming "name" if none.

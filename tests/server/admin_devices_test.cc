@@ -110,10 +110,19 @@ TEST_F(AdminDevicesTest, ACountyUserListsAndRetiresOnlyDevicesOfItsRegion) {
   county_.Init("li", li);
   EXPECT_THAT(county_.Ok(Admin({"devices", "list"}, "li")),
               Not(HasSubstr(phone)));
+  // Outside its region a device does not exist for it (as in list).
   testing::ProgramResult retire =
       county_.Cli(Admin({"devices", "decommission", phone}, "li"));
-  EXPECT_EQ(retire.exit_code, 4) << retire.err;
-  EXPECT_THAT(retire.err, HasSubstr("outside its region"));
+  EXPECT_EQ(retire.exit_code, 1) << retire.err;
+  EXPECT_THAT(retire.err, HasSubstr("no device " + phone));
+  // Inside it, only devices of users it may manage: not another county's.
+  county_.Init("wu", county_.Ok(Admin({"users", "add", "--name", "wu", "--role",
+                                       "county", "--scope", "440102001"})));
+  std::string wu = ReplicaOf("wu");
+  testing::ProgramResult county =
+      county_.Cli(Admin({"devices", "decommission", wu}, "li"));
+  EXPECT_EQ(county.exit_code, 4) << county.err;
+  EXPECT_THAT(county.err, HasSubstr("manage users with the role county"));
   testing::ProgramResult wider =
       county_.Cli(Admin({"devices", "list", "--region", "4401"}, "li"));
   EXPECT_EQ(wider.exit_code, 4) << wider.err;

@@ -139,12 +139,16 @@ TEST_F(AdminUsersTest, ACountyUserCannotLiftAUserAboveItselfOrOutOfItsRegion) {
       {"users", "set", "--name", "chen", "--scope", "440102"},
       {"users", "set", "--name", "chen", "--scope", ""},
       {"users", "set", "--name", "li", "--scope", ""},
-      {"users", "rotate", "admin"},
   };
   for (const auto& words : refused) {
     testing::ProgramResult result = county_.Cli(Admin(words, "li"));
     EXPECT_EQ(result.exit_code, 4) << words[2] << words.back() << result.err;
   }
+  // Users outside its region do not exist for it (as in list).
+  testing::ProgramResult admin =
+      county_.Cli(Admin({"users", "rotate", "admin"}, "li"));
+  EXPECT_EQ(admin.exit_code, 1) << admin.err;
+  EXPECT_THAT(admin.err, HasSubstr("no active user \"admin\""));
   // What a county may do: move a user inside its region, to a role below.
   EXPECT_THAT(county_.Ok(Admin({"users", "set", "--name", "chen", "--role",
                                 "first_secretary", "--scope", "440101004"},

@@ -310,6 +310,31 @@ TEST_F(UserStoreTest, TheLastAdminOfEveryRegionStaysOne) {
   EXPECT_THAT(store_->Rotate("wang", "wang"), IsOk());
 }
 
+// The caller's authorization runs under the store's lock, on the user as
+// it is then: a refusal changes nothing.
+TEST_F(UserStoreTest, ARefusedChangeChangesNothing) {
+  VS_ASSERT_OK_AND_ASSIGN(std::string token,
+                          store_->Add("li", "field_worker", "4401", "root"));
+  int calls = 0;
+  UserStore::Authorize refuse = [&](const v1::UserInfo& before,
+                                    const v1::UserInfo& after) {
+    ++calls;
+    EXPECT_EQ(before.name(), "li");
+    EXPECT_EQ(after.name(), "li");
+    return absl::PermissionDeniedError("no");
+  };
+  EXPECT_THAT(store_->Set("li", "county", std::nullopt, "x", refuse),
+              StatusIs(absl::StatusCode::kPermissionDenied, _));
+  EXPECT_THAT(store_->Rotate("li", "x", refuse),
+              StatusIs(absl::StatusCode::kPermissionDenied, _));
+  EXPECT_THAT(store_->Revoke("li", "x", refuse),
+              StatusIs(absl::StatusCode::kPermissionDenied, _));
+  EXPECT_EQ(calls, 3);
+  VS_ASSERT_OK_AND_ASSIGN(v1::UserInfo li, store_->Authenticate(token));
+  EXPECT_EQ(li.role(), "field_worker");
+  EXPECT_EQ(store_->Audit().size(), 1u);
+}
+
 TEST_F(UserStoreTest, AnEmptyFileIsDataLoss) {
   ASSERT_THAT(store_->Add("root", "admin", "", "bootstrap"), IsOk());
   store_.reset();
