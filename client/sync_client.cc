@@ -194,6 +194,14 @@ class Session {
   std::unique_ptr<v1::AdminService::Stub> admin_;
 };
 
+// `options` with a single attempt, for calls that are not safe to repeat
+// (a retry after a lost reply would create a second user, or rotate the
+// token the retry itself carries).
+SyncOptions Once(SyncOptions options) {
+  options.max_attempts = 1;
+  return options;
+}
+
 // One AdminService call `method` with `request` as the user of `state`;
 // errors name `what` ("list users").
 template <typename Request, typename Response>
@@ -708,7 +716,7 @@ absl::StatusOr<v1::AddUserResponse> SyncClient::AddUser(
   request.set_name(std::string(name));
   request.set_role(std::string(role));
   request.set_scope(std::string(scope));
-  return CallAdmin(state_, call_options_, "add user",
+  return CallAdmin(state_, Once(call_options_), "add user",
                    &v1::AdminService::Stub::AddUser, request);
 }
 
@@ -733,8 +741,15 @@ absl::StatusOr<v1::RotateTokenResponse> SyncClient::RotateToken(
     absl::string_view name) {
   v1::RotateTokenRequest request;
   request.set_name(std::string(name));
-  return CallAdmin(state_, call_options_, "rotate token",
-                   &v1::AdminService::Stub::RotateToken, request);
+  VS_ASSIGN_OR_RETURN(v1::RotateTokenResponse rotated,
+                      CallAdmin(state_, Once(call_options_), "rotate token",
+                                &v1::AdminService::Stub::RotateToken, request));
+  if (rotated.user().name() == state_.user()) {
+    // This device's own token: the old one is dead from now on.
+    state_.set_token(rotated.token());
+    VS_RETURN_IF_ERROR(SaveState());
+  }
+  return rotated;
 }
 
 absl::StatusOr<v1::ListDevicesResponse> SyncClient::ListDevices(
@@ -750,7 +765,7 @@ absl::StatusOr<v1::Device> SyncClient::DecommissionDevice(uint64_t replica_id) {
   request.set_replica_id(replica_id);
   VS_ASSIGN_OR_RETURN(
       v1::DecommissionDeviceResponse response,
-      CallAdmin(state_, call_options_, "decommission device",
+      CallAdmin(state_, Once(call_options_), "decommission device",
                 &v1::AdminService::Stub::DecommissionDevice, request));
   return response.device();
 }

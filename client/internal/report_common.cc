@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace villagesync {
@@ -36,9 +38,26 @@ std::string TotalLabel(const std::string& region_prefix) {
                                : absl::StrCat("TOTAL ", region_prefix);
 }
 
+namespace {
+
+// An IANA name ("Asia/Shanghai"): never a path a server could point the
+// client at ("/dev/..." or "../").
+bool IsZoneName(absl::string_view name) {
+  if (name.empty() || name.size() > 64 || name.front() == '/' ||
+      absl::StrContains(name, "..")) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '/' ||
+           c == '_' || c == '+' || c == '-';
+  });
+}
+
+}  // namespace
+
 absl::TimeZone ReportZone(const v1::ReportResponse& report) {
   absl::TimeZone zone;
-  if (report.time_zone().empty() ||
+  if (!IsZoneName(report.time_zone()) ||
       !absl::LoadTimeZone(report.time_zone(), &zone)) {
     return absl::UTCTimeZone();
   }

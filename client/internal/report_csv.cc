@@ -69,6 +69,17 @@ std::string CodeAsText(const std::string& code) {
   return absl::StrCat("=\"", code, "\"");
 }
 
+// Free text a user typed (a village's organization name) must never run as
+// a formula in the county office's spreadsheet: one that would start with
+// = + - @ or a tab or CR is written with a leading apostrophe.
+std::string TextCell(const std::string& text) {
+  if (!text.empty() &&
+      absl::string_view("=+-@\t\r").find(text[0]) != absl::string_view::npos) {
+    return absl::StrCat("'", text);
+  }
+  return text;
+}
+
 std::string CsvCell(absl::string_view text) {
   if (text.find_first_of(",\"\r\n") == absl::string_view::npos) {
     return std::string(text);
@@ -132,7 +143,7 @@ std::vector<std::string> CsvRow(const v1::ReportRow& row,
                                 const CsvColumns& columns,
                                 absl::TimeZone zone) {
   std::vector<std::string> cells = {
-      village, row.village_name(),
+      village, TextCell(row.village_name()),
       absl::StrCat(Total(row.members_by_status()))};
   for (const std::string& s : columns.statuses) {
     cells.push_back(absl::StrCat(CountOf(row.members_by_status(), s)));

@@ -148,6 +148,15 @@ TEST(ReportOutputTest, CsvHasABomAHeaderARowPerVillageAndTheTotal) {
             absl::StrCat("\xEF\xBB\xBF", header, yangjiaping, never, total));
 }
 
+// An organization name is typed by field users: in a spreadsheet it must
+// stay text, never run as a formula.
+TEST(ReportOutputTest, CsvNeverWritesAUserTypedFormula) {
+  v1::ReportResponse report = Report();
+  report.mutable_villages(0)->set_village_name("=HYPERLINK(\"http://x\")");
+  EXPECT_THAT(ReportToCsv(report, SchemaRegistry(BuiltinSchemas())),
+              HasSubstr(",\"'=HYPERLINK(\"\"http://x\"\")\",25,"));
+}
+
 // Spreadsheet templates break when columns move: a month with no 出党 or
 // 党课 at all has the same header as one with them.
 TEST(ReportOutputTest, CsvColumnsAreTheSchemasWhateverTheDataHolds) {
@@ -206,9 +215,11 @@ TEST(ReportOutputTest, TimesAreShownInTheServersTimeZone) {
                     HasSubstr(R"("last_sync":"2024-06-29T04:00:00+08:00")")));
   EXPECT_THAT(ReportToCsv(report, SchemaRegistry(BuiltinSchemas())),
               HasSubstr(",2024-06-29T04:00:00+08:00,3,1,2\r\n"));
-  // A zone this machine cannot load: UTC, said so.
-  report.set_time_zone("Mars/Olympus_Mons");
-  EXPECT_THAT(ReportToJson(report), HasSubstr(R"("time_zone":"UTC")"));
+  // A zone this machine cannot load, or a path posing as one: UTC, said so.
+  for (const char* zone : {"Mars/Olympus_Mons", "/etc/passwd", "../../tmp/x"}) {
+    report.set_time_zone(zone);
+    EXPECT_THAT(ReportToJson(report), HasSubstr(R"("time_zone":"UTC")"));
+  }
 }
 
 TEST(ReportOutputTest, JsonHasThePeriodEveryVillageAndTheSummary) {
