@@ -302,13 +302,6 @@ absl::StatusOr<std::string> UserStore::Rotate(absl::string_view name,
   return token;
 }
 
-absl::StatusOr<v1::UserInfo> UserStore::FindActive(
-    absl::string_view name) const {
-  absl::ReaderMutexLock lock(&mu_);
-  VS_ASSIGN_OR_RETURN(int index, ActiveIndex(name));
-  return file_.users(index).info();
-}
-
 absl::StatusOr<int> UserStore::ActiveIndex(absl::string_view name) const {
   for (int i = 0; i < file_.users_size(); ++i) {
     const v1::UserInfo& info = file_.users(i).info();

@@ -90,10 +90,6 @@ class UserStore {
                                      const Authorize& authorize = {})
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // The active user named `name`. NOT_FOUND naming "name" if none.
-  absl::StatusOr<v1::UserInfo> FindActive(absl::string_view name) const
-      ABSL_LOCKS_EXCLUDED(mu_);
-
   // The active user whose token is `token`. UNAUTHENTICATED if none (unknown
   // or revoked token). Compares hashes only.
   absl::StatusOr<v1::UserInfo> Authenticate(absl::string_view token) const
